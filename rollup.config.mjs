@@ -39,7 +39,7 @@ const imageBuilds = images
           ecma: 5,
           compress: { passes: 2, unsafe_arrows: false, arrows: false },
           mangle: true,
-          format: { comments: false, ascii_only: false },
+          format: { comments: false, ascii_only: true },
         }),
       imageCheck(),
     ],
