@@ -12,6 +12,9 @@ import { inlineHtml } from './tools/dashboard/inline-html.mjs';
 const images = [
   { name: 'gateway', input: 'src/gateway/main.ts' },
   { name: 'sensor', input: 'src/device/sensor/main.ts' },
+  // Not an image but an Espruino module in Storage: the pure-JS crypto for
+  // stock firmware (src/crypto/espruino.ts loads it when GatewayCrypto is absent).
+  { name: 'gwcrypto-js', input: 'src/crypto/fallback-module.ts', module: true },
 ];
 
 const minify = process.env.MINIFY !== '0';
@@ -30,9 +33,10 @@ const imageBuilds = images
     treeshake: { moduleSideEffects: (id) => !id.includes('node_modules') },
     plugins: [
       resolve({ browser: true, preferBuiltins: false }),
-      // tweetnacl probes require('crypto') for randomness; on Espruino that is the
-      // firmware's own module (no randomBytes), and we only use its scalarMult.
-      commonjs({ ignore: ['crypto'] }),
+      // tweetnacl probes require('crypto') for a Node RNG; its package maps that
+      // to an empty module for browsers, which must stay a plain {} (no
+      // Object.freeze'd namespace): we only use its scalarMult.
+      commonjs({ requireReturnsDefault: true }),
       typescript({ tsconfig: './tsconfig.json', noEmitOnError: true }),
       minify &&
         terser({
@@ -41,7 +45,7 @@ const imageBuilds = images
           mangle: true,
           format: { comments: false, ascii_only: true },
         }),
-      imageCheck(),
+      imageCheck({ module: !!img.module }),
     ],
   }));
 

@@ -14,3 +14,4 @@ declare function clearInterval(id: any): void;
 declare function btoa(binary: string): string;
 declare function atob(b64: string): string;
 declare const console: { log(...args: any[]): void };
+declare const Modules: { addCached(id: string, source: string): void; removeCached(id: string): void };

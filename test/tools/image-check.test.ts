@@ -365,3 +365,16 @@ regexps.run();
 hoisting.run();
 statements.run();
 whole.run();
+
+const moduleImages = suite('module images (Storage modules get exports/module)');
+moduleImages('exports is refused in a boot image, allowed in a module', () => {
+  const code = 'exports.make=function(){return 1};';
+  assert.is(checkImage(code, 'dist/gateway.js').length, 1);
+  assert.equal(checkImage(code, 'dist/gwcrypto-js.js', { module: true }), []);
+});
+moduleImages('a module still may not use what Espruino lacks', () => {
+  const problems = checkImage('exports.m=new Map();', 'm.js', { module: true });
+  assert.is(problems.length, 1);
+  assert.match(problems[0].message, /Map/);
+});
+moduleImages.run();

@@ -6,7 +6,7 @@
 // statements it does not take. See syntax.mjs, rules.mjs and regexp.mjs.
 //
 //   import { checkImage, imageCheck } from './tools/image-check/index.mjs'
-//   node tools/image-check/index.mjs FILE...   (exit 0 clean, 1 problems, 2 usage/IO)
+//   node tools/image-check/index.mjs [--module] FILE...   (exit 0 clean, 1 problems, 2 usage/IO)
 //
 // Positions are 1-based lines and 1-based columns, as editors expect in
 // FILE:LINE:COL.
@@ -20,11 +20,12 @@ import { parseImage } from './syntax.mjs';
  * Every problem in one image, ordered by position.
  * @param {string} code the bundle text
  * @param {string} fileName where it came from (carried into each problem)
+ * @param {{module?: boolean}} [options] module: an Espruino module, which may use `exports`/`module`
  * @returns {Array<{line:number, column:number, message:string, file:string}>}
  */
-export function checkImage(code, fileName) {
+export function checkImage(code, fileName, options = {}) {
   const { ast, problems } = parseImage(code);
-  if (ast) problems.push(...checkTree(ast, code));
+  if (ast) problems.push(...checkTree(ast, code, options));
   const seen = new Set();
   return problems
     .sort((a, b) => a.line - b.line || a.column - b.column)
@@ -47,14 +48,14 @@ function formatProblems(problems, shownName) {
  * fails the build listing every problem of every chunk, before anything is
  * written.
  */
-export function imageCheck() {
+export function imageCheck(options = {}) {
   return {
     name: 'espruino-image-check',
     generateBundle(outputOptions, bundle) {
       const lines = [];
       for (const item of Object.values(bundle)) {
         if (item.type !== 'chunk') continue;
-        lines.push(...formatProblems(checkImage(item.code, item.fileName), shownPath(outputOptions, item.fileName)));
+        lines.push(...formatProblems(checkImage(item.code, item.fileName, options), shownPath(outputOptions, item.fileName)));
       }
       if (lines.length > 0) {
         const count = `${lines.length} problem${lines.length === 1 ? '' : 's'}`;
@@ -70,9 +71,12 @@ function shownPath(outputOptions, fileName) {
   return isAbsolute(path) ? relative(process.cwd(), path) : path;
 }
 
-function main(files) {
+function main(args) {
+  // --module: the files are Espruino modules (they may use `exports`/`module`)
+  const options = { module: args.includes('--module') };
+  const files = args.filter((a) => a !== '--module');
   if (files.length === 0) {
-    console.error('usage: node tools/image-check/index.mjs FILE...');
+    console.error('usage: node tools/image-check/index.mjs [--module] FILE...');
     return 2;
   }
   let status = 0;
@@ -85,7 +89,7 @@ function main(files) {
       status = 2;
       continue;
     }
-    const problems = checkImage(bytes.toString('utf8'), file);
+    const problems = checkImage(bytes.toString('utf8'), file, options);
     if (problems.length === 0) console.log(`ok ${file} (${bytes.length} bytes)`);
     else {
       for (const line of formatProblems(problems, file)) console.log(line);

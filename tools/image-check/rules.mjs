@@ -26,9 +26,13 @@ const NO_GUARDS = new Set();
 /**
  * @param {import('acorn').Program} ast parsed with `locations: true`
  * @param {string} code the text it was parsed from
+ * @param {{module?: boolean}} [options] module: the image is an Espruino module
  * @returns {Array<{line:number, column:number, message:string}>}
  */
-export function checkTree(ast, code) {
+export function checkTree(ast, code, options = {}) {
+  // An Espruino module (evaluated by require/Modules.addCached) is given
+  // `exports` and `module`; a boot image is not.
+  const provided = options.module ? new Set(['exports', 'module']) : NO_GUARDS;
   const { scopeOf, iifes } = analyzeScopes(ast);
   const problems = [];
   // Problems about a missing global or static are held with their key until
@@ -50,7 +54,7 @@ export function checkTree(ast, code) {
     const name = node.name;
     const binding = st.scope.resolve(name);
     if (!binding) {
-      if (!MISSING_GLOBALS.has(name) || st.guards.has(name)) return;
+      if (!MISSING_GLOBALS.has(name) || st.guards.has(name) || provided.has(name)) return;
       if (st.inBundledUmdFallback && UMD_HOST_GLOBALS.has(name)) return;
       missing.push({ key: name, node, message: `\`${name}\` is not a global in Espruino` });
       return;

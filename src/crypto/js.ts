@@ -1,0 +1,23 @@
+// The pure-JS Crypto: used when the firmware has no GatewayCrypto module, and
+// on Node by tests and the SDK. Randomness (and optionally a faster SHA-256)
+// comes from the platform, so this file stays free of globals.
+import { Crypto } from './types';
+import { sha256 } from './sha256';
+import { hmac, Hash } from './hmac';
+import { aeadSeal, aeadOpen } from './chacha20poly1305';
+import { x25519, x25519Base } from './x25519';
+
+export function makeJsCrypto(randomBytes: (n: number) => Uint8Array, hash?: Hash): Crypto {
+  const h = hash || sha256;
+  return {
+    x25519: x25519,
+    x25519Base: x25519Base,
+    sha256: h,
+    hmacSha256: function (key: Uint8Array, data: Uint8Array): Uint8Array {
+      return hmac(h, key, data);
+    },
+    aeadSeal: aeadSeal,
+    aeadOpen: aeadOpen,
+    randomBytes: randomBytes,
+  };
+}

@@ -1,0 +1,14 @@
+// Device ids (PROTOCOL.md §1): 1–64 of A-Z a-z 0-9 _ . -, safe as one MQTT topic level.
+
+export const MAX_DEVICE_ID = 64;
+
+export function isDeviceId(v: unknown): v is string {
+  if (typeof v !== 'string' || v.length < 1 || v.length > MAX_DEVICE_ID) return false;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    const ok =
+      (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 46 || c === 45;
+    if (!ok) return false;
+  }
+  return true;
+}

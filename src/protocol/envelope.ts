@@ -1,0 +1,183 @@
+// Sealed envelopes of PROTOCOL.md §5: seal, and open with every receiver
+// check of §5.3 in order. Pure: the caller owns sessions, clocks and counters.
+import { Crypto } from '../crypto/types';
+import { toBytes, fromBytes, toHex, isHex, fromHex, toBase64, fromBase64, isSafeUint, decimal, putU64, equalBytes } from './bytes';
+import { SessionKeys } from './keys';
+import { isDeviceId } from './device-id';
+import { parseJson, classify, isRpcId, RpcId, RpcKind, PARSE_ERROR, INVALID_REQUEST } from './jsonrpc';
+
+export const MAX_ENVELOPE_BYTES = 4096;
+export const MAX_CLOCK_SKEW = 300;
+
+export type Direction = 0 | 1;
+export const DEVICE_TO_GATEWAY: Direction = 0;
+export const GATEWAY_TO_DEVICE: Direction = 1;
+
+/** An envelope as it travels (field names as on the wire). */
+export interface Envelope {
+  device_id: string;
+  nonce: number;
+  timestamp: number;
+  ciphertext: string;
+  hmac: string;
+  echo?: string;
+}
+
+/** u32_be(direction) ‖ u64_be(nonce). */
+export function aeadNonce(direction: Direction, nonce: number): Uint8Array {
+  const n = new Uint8Array(12);
+  n[3] = direction;
+  putU64(n, 4, nonce);
+  return n;
+}
+
+export function aadString(deviceId: string, nonce: number, timestamp: number, echo?: string): string {
+  return deviceId + '\n' + decimal(nonce) + '\n' + decimal(timestamp) + '\n' + (echo || '');
+}
+
+/** `rpcId` null for a notification (and an error response with id null). */
+export function canonicalString(deviceId: string, method: string, rpcId: RpcId | null, nonce: number, timestamp: number): string {
+  const id = rpcId === null ? '' : typeof rpcId === 'number' ? decimal(rpcId) : rpcId;
+  return deviceId + '\n' + method + '\n' + id + '\n' + decimal(nonce) + '\n' + decimal(timestamp);
+}
+
+export interface SealParams {
+  direction: Direction;
+  deviceId: string;
+  nonce: number;
+  timestamp: number;
+  /** The exact JSON-RPC 2.0 message text, a byte string (UTF-8 as bytes). */
+  plaintext: string;
+  /** 32 lowercase hex: the gateway's echo value when repeating a call (§6). */
+  echo?: string;
+}
+
+/**
+ * The envelope JSON text (a byte string). Throws on arguments no correct
+ * caller passes: bad id/nonce/time/echo, or a plaintext that is not JSON-RPC.
+ * The receiver drops envelopes above its limit (4096 by default): check length.
+ */
+export function sealEnvelope(c: Crypto, keys: SessionKeys, p: SealParams): string {
+  if (!isDeviceId(p.deviceId) || !isSafeUint(p.nonce) || p.nonce < 1 || !isSafeUint(p.timestamp) ||
+      (p.echo !== undefined && !isHex(p.echo, 32))) {
+    throw new Error('sealEnvelope: bad device id, nonce, timestamp or echo');
+  }
+  const rpc = classify(parseJson(p.plaintext));
+  if (!rpc) throw new Error('sealEnvelope: plaintext is not a JSON-RPC 2.0 message');
+  const aad = toBytes(aadString(p.deviceId, p.nonce, p.timestamp, p.echo));
+  const sealed = c.aeadSeal(keys.encKey, aeadNonce(p.direction, p.nonce), aad, toBytes(p.plaintext));
+  const mac = c.hmacSha256(keys.hmacKey, toBytes(canonicalString(p.deviceId, rpc.method, rpc.id, p.nonce, p.timestamp)));
+  // Written by hand: every field is ASCII from a checked charset, and the
+  // numbers go through decimal() rather than a runtime's number formatting.
+  return '{"device_id":"' + p.deviceId + '","nonce":' + decimal(p.nonce) + ',"timestamp":' + decimal(p.timestamp) +
+    ',"ciphertext":"' + toBase64(sealed) + '","hmac":"' + toHex(mac) + '"' +
+    (p.echo !== undefined ? ',"echo":"' + p.echo + '"' : '') + '}';
+}
+
+/** What the receiver knows about its peer in one session. */
+export interface PeerSession {
+  keys: SessionKeys;
+  /** Highest nonce accepted from the peer so far (0 before the first). */
+  highNonce: number;
+}
+
+export interface OpenOptions {
+  /** The direction the envelope travelled: DEVICE_TO_GATEWAY when the gateway opens it. */
+  direction: Direction;
+  /**
+   * Step 2. Gateway: the session of that device id, if any. Device: its own
+   * session when the id is its own, else undefined.
+   */
+  findSession: (deviceId: string) => PeerSession | undefined;
+  /** Step 4, gateway only: its Unix time, passed only while its clock is set. */
+  now?: number;
+  maxBytes?: number;
+}
+
+export type DropReason = 'malformed' | 'unknown device' | 'replay' | 'stale' | 'bad ciphertext' | 'bad hmac';
+
+export interface Opened {
+  ok: true;
+  envelope: Envelope;
+  /** The decrypted JSON-RPC text, a byte string. */
+  plaintext: string;
+  /** The parsed message. */
+  message: any;
+  kind: RpcKind;
+  method: string;
+  id: RpcId | null;
+  session: PeerSession;
+  /** Record this as the session's highNonce (and the last-seen time). */
+  highNonce: number;
+}
+
+export interface Refused {
+  ok: false;
+  /** The §5.3 step that failed (1–7). */
+  step: number;
+  reason: DropReason | 'parse error' | 'invalid request';
+  /**
+   * Step 6 only. The envelope was AEAD-authentic but its plaintext is not
+   * JSON-RPC: answer with a sealed error `code` (−32700/−32600) for `id`, and
+   * record `highNonce` so the same envelope cannot draw the answer twice.
+   */
+  code?: number;
+  id?: RpcId | null;
+  highNonce?: number;
+  envelope?: Envelope;
+  session?: PeerSession;
+}
+
+function drop(step: number, reason: DropReason): Refused {
+  return { ok: false, step: step, reason: reason };
+}
+
+// Step 1: the payload as an Envelope, and its ciphertext bytes; undefined if malformed.
+function readEnvelope(payload: unknown, maxBytes: number): { env: Envelope; sealed: Uint8Array } | undefined {
+  if (typeof payload !== 'string' || payload.length > maxBytes) return undefined;
+  const e: any = parseJson(payload);
+  if (typeof e !== 'object' || e === null || Array.isArray(e)) return undefined;
+  if (!isDeviceId(e.device_id) || !isSafeUint(e.nonce) || e.nonce < 1 || !isSafeUint(e.timestamp)) return undefined;
+  if (typeof e.ciphertext !== 'string' || !isHex(e.hmac, 64)) return undefined;
+  if (e.echo !== undefined && e.echo !== null && !isHex(e.echo, 32)) return undefined;
+  const sealed = fromBase64(e.ciphertext);
+  if (!sealed || sealed.length < 16) return undefined;
+  const env: Envelope = { device_id: e.device_id, nonce: e.nonce, timestamp: e.timestamp, ciphertext: e.ciphertext, hmac: e.hmac };
+  if (typeof e.echo === 'string') env.echo = e.echo;
+  return { env: env, sealed: sealed };
+}
+
+/**
+ * The checks of §5.3 in order. Never throws and never changes `session`: on
+ * success the caller records `highNonce`; on a drop it counts `reason`.
+ */
+export function openEnvelope(c: Crypto, payload: string, o: OpenOptions): Opened | Refused {
+  const read = readEnvelope(payload, o.maxBytes === undefined ? MAX_ENVELOPE_BYTES : o.maxBytes);
+  if (!read) return drop(1, 'malformed');
+  const env = read.env;
+  const session = o.findSession(env.device_id);
+  if (!session) return drop(2, 'unknown device');
+  if (env.nonce <= session.highNonce) return drop(3, 'replay');
+  if (o.now !== undefined && Math.abs(env.timestamp - o.now) > MAX_CLOCK_SKEW) return drop(4, 'stale');
+  const aad = toBytes(aadString(env.device_id, env.nonce, env.timestamp, env.echo));
+  const opened = c.aeadOpen(session.keys.encKey, aeadNonce(o.direction, env.nonce), aad, read.sealed);
+  if (!opened) return drop(5, 'bad ciphertext');
+  const plaintext = fromBytes(opened);
+  const value: any = parseJson(plaintext);
+  const rpc = classify(value);
+  if (!rpc) {
+    const bad = value === undefined;
+    const id = !bad && typeof value === 'object' && value !== null && isRpcId(value.id) ? value.id : null;
+    return {
+      ok: false, step: 6, reason: bad ? 'parse error' : 'invalid request', code: bad ? PARSE_ERROR : INVALID_REQUEST,
+      id: id, highNonce: env.nonce, envelope: env, session: session,
+    };
+  }
+  const canonical = canonicalString(env.device_id, rpc.method, rpc.id, env.nonce, env.timestamp);
+  const expected = c.hmacSha256(session.keys.hmacKey, toBytes(canonical));
+  if (!equalBytes(expected, fromHex(env.hmac) as Uint8Array)) return drop(7, 'bad hmac');
+  return {
+    ok: true, envelope: env, plaintext: plaintext, message: value, kind: rpc.kind, method: rpc.method, id: rpc.id,
+    session: session, highNonce: env.nonce,
+  };
+}

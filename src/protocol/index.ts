@@ -1,0 +1,9 @@
+// The protocol core's public surface (PROTOCOL.md), shared by the gateway,
+// the device SDKs, the simulator and the tests.
+export * from './bytes';
+export * from './device-id';
+export * from './jsonrpc';
+export * from './keys';
+export * from './envelope';
+export * from './enrollment';
+export * from './counter';

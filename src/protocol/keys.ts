@@ -1,0 +1,35 @@
+// Session keys of PROTOCOL.md §3.3, derived the same way on both sides.
+import { Crypto } from '../crypto/types';
+import { toBytes, isAllZero } from './bytes';
+
+export const HMAC_KEY_LABEL = 'esp32-dashboard-hmac-key';
+export const ENC_KEY_LABEL = 'esp32-dashboard-enc-key';
+
+export interface SessionKeys {
+  encKey: Uint8Array;
+  hmacKey: Uint8Array;
+}
+
+export interface KeyPair {
+  privateKey: Uint8Array;
+  publicKey: Uint8Array;
+}
+
+/** A fresh X25519 key pair from the platform's strong randomness. */
+export function newKeyPair(c: Crypto): KeyPair {
+  const privateKey = c.randomBytes(32);
+  return { privateKey: privateKey, publicKey: c.x25519Base(privateKey) };
+}
+
+/**
+ * HMAC(label, X25519(own, peer)) for both keys; undefined when the shared
+ * secret is all zero, i.e. the peer sent a low-order point.
+ */
+export function deriveSessionKeys(c: Crypto, ownPrivate: Uint8Array, peerPublic: Uint8Array): SessionKeys | undefined {
+  const shared = c.x25519(ownPrivate, peerPublic);
+  if (isAllZero(shared)) return undefined;
+  return {
+    encKey: c.hmacSha256(toBytes(ENC_KEY_LABEL), shared),
+    hmacKey: c.hmacSha256(toBytes(HMAC_KEY_LABEL), shared),
+  };
+}
