@@ -1,0 +1,327 @@
+/* Espruino library "GatewayCrypto": the freestanding crypto of this folder
+ * for JavaScript on the ESP32_GATEWAY firmware (board/ESP32_GATEWAY.py).
+ * Same seven functions, argument counts and semantics as the Node addon
+ * (addon.c) and the Crypto interface of src/crypto/types.ts.
+ *
+ * Builds only inside the Espruino source tree (2v29): Espruino's
+ * scripts/build_jswrapper.py reads the JSON comments below and generates
+ * the glue that makes `require("GatewayCrypto")` return the library.
+ *
+ * Byte arguments: a Uint8Array (or another view with 1-byte elements, or an
+ * ArrayBuffer) or an 8-bit String, the form Espruino's sockets and Storage
+ * hand data out in. Every result is a fresh Uint8Array; aeadOpen returns
+ * undefined when the tag does not verify. Wrong types or lengths throw a
+ * TypeError. */
+#include "jsvar.h"
+#include "jsvariterator.h"
+#include "jsinteractive.h"
+#include "jswrap_arraybuffer.h"
+#include "jswrap_gateway_crypto.h"
+
+#include "chacha20poly1305.h"
+#include "sha256.h"
+#include "x25519.h"
+
+#ifdef ESP32
+#include "esp_system.h" /* esp_random(), ESP-IDF 3.3 */
+#else
+#error "GatewayCrypto.randomBytes reads the ESP32 hardware generator: add this chip's own source before building for it"
+#endif
+
+#define GC_RANDOM_MAX 65536
+
+/*JSON{
+  "type" : "library",
+  "class" : "GatewayCrypto"
+}
+X25519 (RFC 7748), SHA-256, HMAC-SHA256 and the ChaCha20-Poly1305 AEAD
+(RFC 8439) in C, for the MQTT gateway firmware. Arguments are Uint8Arrays
+(or ArrayBuffers, or 8-bit Strings); results are new Uint8Arrays.
+*/
+
+static void gc_wipe(void *p, size_t n) {
+  volatile uint8_t *v = (volatile uint8_t *)p;
+  while (n--) *v++ = 0;
+}
+
+/* A String, an ArrayBuffer, or a view of 1-byte elements. Wider views are
+ * refused: Espruino would read their elements as bytes, not their memory. */
+static bool gc_is_bytes(JsVar *v) {
+  if (jsvIsString(v)) return true;
+  return jsvIsArrayBuffer(v) && JSV_ARRAYBUFFER_GET_SIZE(v->varData.arraybuffer.type) == 1;
+}
+
+static size_t gc_length(JsVar *v) {
+  return jsvIsString(v) ? jsvGetStringLength(v) : jsvGetArrayBufferLength(v);
+}
+
+/* Throws a TypeError unless v is bytes, of exactly `want` bytes if want >= 0. */
+static bool gc_check(JsVar *v, const char *what, int want) {
+  if (!gc_is_bytes(v)) {
+    jsExceptionHere(JSET_TYPEERROR, "%s must be a Uint8Array, ArrayBuffer or String, got %t", what, v);
+    return false;
+  }
+  if (want >= 0 && gc_length(v) != (size_t)want) {
+    jsExceptionHere(JSET_TYPEERROR, "%s must be %d bytes long, got %d", what, want, (int)gc_length(v));
+    return false;
+  }
+  return true;
+}
+
+/* A fresh Uint8Array of len bytes in one flat block, *ptr pointing at it.
+ * Called before any input's data pointer is taken, so that nothing this
+ * allocation does to the variable store can invalidate those pointers. */
+static JsVar *gc_new_bytes(size_t len, uint8_t **ptr) {
+  char *p = 0;
+  JsVar *buffer, *view;
+  *ptr = 0;
+  if (len == 0) return jsvNewTypedArray(ARRAYBUFFERVIEW_UINT8, 0);
+  if (len > JSV_ARRAYBUFFER_MAX_LENGTH) { /* e.g. randomBytes(65536) */
+    jsExceptionHere(JSET_ERROR, "GatewayCrypto: a %d-byte result is over Espruino's typed array limit of %d bytes",
+                    (int)len, JSV_ARRAYBUFFER_MAX_LENGTH);
+    return 0;
+  }
+  buffer = jsvNewArrayBufferWithPtr((unsigned int)len, &p);
+  if (!p) {
+    jsvUnLock(buffer);
+    jsExceptionHere(JSET_ERROR, "GatewayCrypto: not enough memory for a %d-byte result", (int)len);
+    return 0;
+  }
+  view = jswrap_typedarray_constructor(ARRAYBUFFERVIEW_UINT8, buffer, 0, 0);
+  jsvUnLock(buffer);
+  if (view) *ptr = (uint8_t *)p;
+  return view;
+}
+
+/* After JSV_GET_AS_CHAR_ARRAY: true (with res released and an exception
+ * set) when the bytes could not be read (it found no stack for a copy) or
+ * were not the `want` bytes the result was sized for. */
+static bool gc_unreadable(JsVar *res, const char *ptr, size_t len, size_t want) {
+  if (ptr || !len) {
+    if (len == want) return false;
+    jsExceptionHere(JSET_ERROR, "GatewayCrypto: read %d bytes where %d were expected", (int)len, (int)want);
+  }
+  jsvUnLock(res);
+  return true;
+}
+
+/*JSON{
+  "type" : "staticmethod",
+  "class" : "GatewayCrypto",
+  "name" : "x25519",
+  "generate" : "jswrap_gateway_crypto_x25519",
+  "params" : [
+    ["scalar","JsVar","32-byte private scalar (clamped inside)"],
+    ["u","JsVar","32-byte u-coordinate (a public key)"]
+  ],
+  "return" : ["JsVar","32 bytes X25519(scalar, u); all zero for a low-order u, which callers must refuse"],
+  "return_object" : "Uint8Array",
+  "typescript" : "x25519(scalar: Uint8Array, u: Uint8Array): Uint8Array;"
+}
+RFC 7748 X25519, constant time.
+*/
+JsVar *jswrap_gateway_crypto_x25519(JsVar *scalar, JsVar *u) {
+  uint8_t k[32], pub[32], *out;
+  JsVar *res;
+  if (!gc_check(scalar, "x25519: scalar", 32) || !gc_check(u, "x25519: u", 32)) return 0;
+  if (!(res = gc_new_bytes(32, &out))) return 0;
+  jsvIterateCallbackToBytes(scalar, k, sizeof k);
+  jsvIterateCallbackToBytes(u, pub, sizeof pub);
+  x25519(out, k, pub);
+  gc_wipe(k, sizeof k);
+  return res;
+}
+
+/*JSON{
+  "type" : "staticmethod",
+  "class" : "GatewayCrypto",
+  "name" : "x25519Base",
+  "generate" : "jswrap_gateway_crypto_x25519Base",
+  "params" : [
+    ["scalar","JsVar","32-byte private scalar (clamped inside)"]
+  ],
+  "return" : ["JsVar","the 32-byte public key X25519(scalar, 9)"],
+  "return_object" : "Uint8Array",
+  "typescript" : "x25519Base(scalar: Uint8Array): Uint8Array;"
+}
+The X25519 public key of a private scalar.
+*/
+JsVar *jswrap_gateway_crypto_x25519Base(JsVar *scalar) {
+  uint8_t k[32], *out;
+  JsVar *res;
+  if (!gc_check(scalar, "x25519Base: scalar", 32)) return 0;
+  if (!(res = gc_new_bytes(32, &out))) return 0;
+  jsvIterateCallbackToBytes(scalar, k, sizeof k);
+  x25519_base(out, k);
+  gc_wipe(k, sizeof k);
+  return res;
+}
+
+/*JSON{
+  "type" : "staticmethod",
+  "class" : "GatewayCrypto",
+  "name" : "sha256",
+  "generate" : "jswrap_gateway_crypto_sha256",
+  "params" : [
+    ["data","JsVar","the bytes to hash"]
+  ],
+  "return" : ["JsVar","the 32-byte SHA-256 digest"],
+  "return_object" : "Uint8Array",
+  "typescript" : "sha256(data: Uint8Array): Uint8Array;"
+}
+SHA-256 (FIPS 180-4).
+*/
+JsVar *jswrap_gateway_crypto_sha256(JsVar *data) {
+  uint8_t *out;
+  JsVar *res;
+  if (!gc_check(data, "sha256: data", -1)) return 0;
+  if (!(res = gc_new_bytes(32, &out))) return 0;
+  JSV_GET_AS_CHAR_ARRAY(dataPtr, dataLen, data);
+  if (gc_unreadable(res, dataPtr, dataLen, dataLen)) return 0;
+  sha256(out, (const uint8_t *)dataPtr, dataLen);
+  return res;
+}
+
+/*JSON{
+  "type" : "staticmethod",
+  "class" : "GatewayCrypto",
+  "name" : "hmacSha256",
+  "generate" : "jswrap_gateway_crypto_hmacSha256",
+  "params" : [
+    ["key","JsVar","the key, any length"],
+    ["data","JsVar","the message"]
+  ],
+  "return" : ["JsVar","the 32-byte HMAC-SHA256 of data under key"],
+  "return_object" : "Uint8Array",
+  "typescript" : "hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array;"
+}
+HMAC-SHA256 (RFC 2104), key first.
+*/
+JsVar *jswrap_gateway_crypto_hmacSha256(JsVar *key, JsVar *data) {
+  uint8_t *out;
+  JsVar *res;
+  if (!gc_check(key, "hmacSha256: key", -1) || !gc_check(data, "hmacSha256: data", -1)) return 0;
+  if (!(res = gc_new_bytes(32, &out))) return 0;
+  JSV_GET_AS_CHAR_ARRAY(keyPtr, keyLen, key);
+  JSV_GET_AS_CHAR_ARRAY(dataPtr, dataLen, data);
+  if (gc_unreadable(res, keyPtr, keyLen, keyLen) || gc_unreadable(res, dataPtr, dataLen, dataLen)) return 0;
+  hmac_sha256(out, (const uint8_t *)keyPtr, keyLen, (const uint8_t *)dataPtr, dataLen);
+  return res;
+}
+
+/*JSON{
+  "type" : "staticmethod",
+  "class" : "GatewayCrypto",
+  "name" : "aeadSeal",
+  "generate" : "jswrap_gateway_crypto_aeadSeal",
+  "params" : [
+    ["key","JsVar","32-byte key"],
+    ["nonce","JsVar","12-byte nonce, never reused under one key"],
+    ["aad","JsVar","associated data (authenticated, not encrypted)"],
+    ["plaintext","JsVar","the message"]
+  ],
+  "return" : ["JsVar","ciphertext followed by the 16-byte tag"],
+  "return_object" : "Uint8Array",
+  "typescript" : "aeadSeal(key: Uint8Array, nonce12: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array;"
+}
+ChaCha20-Poly1305 encryption (RFC 8439).
+*/
+JsVar *jswrap_gateway_crypto_aeadSeal(JsVar *key, JsVar *nonce, JsVar *aad, JsVar *plaintext) {
+  uint8_t k[32], n[12], *out;
+  size_t ptLength;
+  JsVar *res;
+  if (!gc_check(key, "aeadSeal: key", 32) || !gc_check(nonce, "aeadSeal: nonce", 12) ||
+      !gc_check(aad, "aeadSeal: aad", -1) || !gc_check(plaintext, "aeadSeal: plaintext", -1)) return 0;
+  ptLength = gc_length(plaintext);
+  if (!(res = gc_new_bytes(ptLength + 16, &out))) return 0;
+  JSV_GET_AS_CHAR_ARRAY(aadPtr, aadLen, aad);
+  JSV_GET_AS_CHAR_ARRAY(ptPtr, ptLen, plaintext);
+  if (gc_unreadable(res, aadPtr, aadLen, aadLen) || gc_unreadable(res, ptPtr, ptLen, ptLength)) return 0;
+  jsvIterateCallbackToBytes(key, k, sizeof k);
+  jsvIterateCallbackToBytes(nonce, n, sizeof n);
+  chacha20poly1305_seal(out, k, n, (const uint8_t *)aadPtr, aadLen, (const uint8_t *)ptPtr, ptLen);
+  gc_wipe(k, sizeof k);
+  return res;
+}
+
+/*JSON{
+  "type" : "staticmethod",
+  "class" : "GatewayCrypto",
+  "name" : "aeadOpen",
+  "generate" : "jswrap_gateway_crypto_aeadOpen",
+  "params" : [
+    ["key","JsVar","32-byte key"],
+    ["nonce","JsVar","12-byte nonce"],
+    ["aad","JsVar","associated data"],
+    ["sealed","JsVar","ciphertext followed by the 16-byte tag (at least 16 bytes)"]
+  ],
+  "return" : ["JsVar","the plaintext, or undefined when the tag does not verify"],
+  "return_object" : "Uint8Array",
+  "typescript" : "aeadOpen(key: Uint8Array, nonce12: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | undefined;"
+}
+ChaCha20-Poly1305 decryption (RFC 8439). The tag is checked in constant
+time before anything is decrypted; on failure no plaintext is released.
+*/
+JsVar *jswrap_gateway_crypto_aeadOpen(JsVar *key, JsVar *nonce, JsVar *aad, JsVar *sealed) {
+  uint8_t k[32], n[12], *out;
+  size_t sealedLength;
+  JsVar *res;
+  if (!gc_check(key, "aeadOpen: key", 32) || !gc_check(nonce, "aeadOpen: nonce", 12) ||
+      !gc_check(aad, "aeadOpen: aad", -1) || !gc_check(sealed, "aeadOpen: sealed", -1)) return 0;
+  sealedLength = gc_length(sealed);
+  if (sealedLength < 16) {
+    jsExceptionHere(JSET_TYPEERROR, "aeadOpen: sealed must be at least 16 bytes (ciphertext and tag), got %d", (int)sealedLength);
+    return 0;
+  }
+  if (!(res = gc_new_bytes(sealedLength - 16, &out))) return 0;
+  JSV_GET_AS_CHAR_ARRAY(aadPtr, aadLen, aad);
+  JSV_GET_AS_CHAR_ARRAY(sealedPtr, sealedLen, sealed);
+  if (gc_unreadable(res, aadPtr, aadLen, aadLen) || gc_unreadable(res, sealedPtr, sealedLen, sealedLength)) return 0;
+  jsvIterateCallbackToBytes(key, k, sizeof k);
+  jsvIterateCallbackToBytes(nonce, n, sizeof n);
+  if (chacha20poly1305_open(out, k, n, (const uint8_t *)aadPtr, aadLen, (const uint8_t *)sealedPtr, sealedLen) != 0) {
+    jsvUnLock(res); /* never written: the C code checks the tag first */
+    res = 0;
+  }
+  gc_wipe(k, sizeof k);
+  return res;
+}
+
+/*JSON{
+  "type" : "staticmethod",
+  "class" : "GatewayCrypto",
+  "name" : "randomBytes",
+  "generate" : "jswrap_gateway_crypto_randomBytes",
+  "params" : [
+    ["n","JsVar","how many bytes, 0 to 65536"]
+  ],
+  "return" : ["JsVar","n bytes from the ESP32 hardware random generator"],
+  "return_object" : "Uint8Array",
+  "typescript" : "randomBytes(n: number): Uint8Array;"
+}
+Random bytes from esp_random(), the ESP32's hardware generator (true random
+while Wi-Fi or Bluetooth is running). Not Math.random or E.hwRand.
+*/
+JsVar *jswrap_gateway_crypto_randomBytes(JsVar *n) {
+  JsVarFloat count;
+  size_t len, i;
+  uint8_t *out;
+  JsVar *res;
+  if (!jsvIsInt(n) && !jsvIsFloat(n)) {
+    jsExceptionHere(JSET_TYPEERROR, "randomBytes: n must be a number, got %t", n);
+    return 0;
+  }
+  count = jsvGetFloat(n);
+  if (!(count >= 0 && count <= GC_RANDOM_MAX && count == (JsVarFloat)(size_t)count)) {
+    jsExceptionHere(JSET_TYPEERROR, "randomBytes: n must be a whole number from 0 to %d", GC_RANDOM_MAX);
+    return 0;
+  }
+  len = (size_t)count;
+  if (!(res = gc_new_bytes(len, &out))) return 0;
+  for (i = 0; i < len; i += 4) {
+    uint32_t r = esp_random();
+    size_t j;
+    for (j = 0; j < 4 && i + j < len; j++) out[i + j] = (uint8_t)(r >> (8 * j));
+  }
+  return res;
+}
