@@ -1,0 +1,18 @@
+// The REST routes the page uses: login, logout and password (ADMIN-API.md).
+import { RpcError } from './live';
+
+export async function rest(method: string, path: string, body?: unknown): Promise<any> {
+  let r: Response;
+  try {
+    r = await fetch(path, {
+      method,
+      headers: body ? { 'Content-Type': 'application/json' } : {},
+      body: body ? JSON.stringify(body) : undefined,
+    });
+  } catch {
+    throw new RpcError('The gateway cannot be reached');
+  }
+  const j = await r.json().catch(() => null);
+  if (!r.ok) throw new RpcError((j && j.error && j.error.message) || 'HTTP ' + r.status, r.status);
+  return j;
+}

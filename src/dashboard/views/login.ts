@@ -1,0 +1,36 @@
+// The login form. A wrong password is said next to the field.
+import { h } from '../dom';
+import { rest } from '../rest';
+import { field } from '../ui';
+
+export function loginView(done: () => void): HTMLElement {
+  const pass = h('input', { type: 'password', name: 'password', required: true, autocomplete: 'current-password' }) as HTMLInputElement;
+  const error = h('p', { className: 'bad', role: 'alert' });
+  const go = h('button', { type: 'submit' }, 'Log in') as HTMLButtonElement;
+  const form = h(
+    'form',
+    {
+      className: 'card login',
+      onsubmit: async (e: Event) => {
+        e.preventDefault();
+        go.disabled = true;
+        error.textContent = '';
+        try {
+          await rest('POST', '/api/login', { password: pass.value });
+          done();
+        } catch (x: any) {
+          error.textContent = x.status == 401 ? 'Wrong password.' : x.message;
+          pass.select();
+        } finally {
+          go.disabled = false;
+        }
+      },
+    },
+    h('h2', null, 'Log in'),
+    field('Admin password', pass),
+    error,
+    go,
+  );
+  setTimeout(() => pass.focus());
+  return form;
+}
