@@ -1,0 +1,142 @@
+// npm run flash: the real `espruino` CLI uploads an image into the emulator
+// over TCP; after a restart the board boots it. And the one-line errors.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Emulator } from '../../tools/emulator/index.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const FLASH = join(ROOT, 'tools/flash/cli.ts');
+
+const IMAGE = `// flash test image: a marker at boot and a web page on port 80
+var http = require("http");
+http.createServer(function (req, res) {
+  res.writeHead(200, { "Content-Type": "text/plain" });
+  res.end("flashed image answers " + req.url);
+}).listen(80);
+E.on("init", function () { print("FLASHED IMAGE BOOTED"); });
+`;
+
+function flash(args: string[], timeoutMs = 90000): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', FLASH, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`flash ${args.join(' ')} did not exit:\n${out}\n${err}`));
+    }, timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out, err });
+    });
+  });
+}
+
+const test = suite<{ dir: string }>('npm run flash', { dir: '' });
+test.before((ctx) => {
+  ctx.dir = mkdtempSync(join(tmpdir(), 'flash-test-'));
+});
+test.after((ctx) => {
+  rmSync(ctx.dir, { recursive: true, force: true });
+});
+
+test('uploads into .bootcde over TCP with the real CLI; the image runs after a restart', async ({ dir }) => {
+  const file = join(dir, 'image.js');
+  writeFileSync(file, IMAGE);
+  const emu = await Emulator.start({ storageDir: join(dir, 'flash'), telnetPort: 0, portMap: { 80: 0 } });
+  try {
+    const r = await flash(['--port', `tcp://127.0.0.1:${emu.hostPort(23)}`, '--file', file]);
+    assert.is(r.code, 0, r.out + r.err);
+    assert.match(r.out, /uploading .* to \.bootcde on tcp:\/\/127\.0\.0\.1:\d+/);
+    assert.match(r.out, /written 1\/1 chunks/);
+    assert.match(r.out, /done: .* runs at every boot/);
+    assert.match(emu.eval('require("Storage").read(".bootcde")'), /flash test image/);
+    await emu.restart();
+    await emu.waitForOutput('FLASHED IMAGE BOOTED');
+    const res = await fetch(`http://127.0.0.1:${emu.hostPort(80)}/hello`);
+    assert.is(await res.text(), 'flashed image answers /hello');
+  } finally {
+    await emu.stop();
+  }
+});
+
+test('an image that switches the telnet REPL off as it boots still counts as flashed', async ({ dir }) => {
+  const file = join(dir, 'quiet.js');
+  writeFileSync(file, '// telnet off at boot, as the gateway does\nrequire("TelnetServer").setOptions({ mode: "off" });\nprint("QUIET IMAGE UP");\n');
+  const emu = await Emulator.start({ storageDir: join(dir, 'flash2'), telnetPort: 0 });
+  try {
+    const r = await flash(['--port', `tcp://127.0.0.1:${emu.hostPort(23)}`, '--file', file]);
+    assert.is(r.code, 0, r.out + r.err);
+    await emu.waitForOutput('QUIET IMAGE UP');
+    await emu.restart();
+    await emu.waitForOutput('QUIET IMAGE UP');
+  } finally {
+    await emu.stop();
+  }
+});
+
+test('no --port: a one-line hint, exit 2', async ({ dir }) => {
+  const file = join(dir, 'image.js');
+  writeFileSync(file, IMAGE);
+  const r = await flash(['--file', file]);
+  assert.is(r.code, 2);
+  assert.match(r.err.trim(), /^flash: no --port: give --port \/dev\/ttyUSB0 .* --port tcp:\/\/127\.0\.0\.1:PORT/);
+  assert.is(r.err.trim().split('\n').length, 1);
+});
+
+test('a serial port that is not there, and nothing listening on a TCP port: what to do', async ({ dir }) => {
+  const file = join(dir, 'image.js');
+  writeFileSync(file, IMAGE);
+  const serial = await flash(['--port', '/dev/ttyUSB-not-there', '--file', file]);
+  assert.is(serial.code, 1);
+  assert.match(serial.err, /^flash: no serial port \/dev\/ttyUSB-not-there: plug the board in/);
+  const probe = net.createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  const port = (probe.address() as net.AddressInfo).port;
+  await new Promise((r) => probe.close(r));
+  const tcp = await flash(['--port', `tcp://127.0.0.1:${port}`, '--file', file]);
+  assert.is(tcp.code, 1);
+  assert.match(tcp.err, /^flash: nothing answers at tcp:\/\/127\.0\.0\.1:\d+: start the emulator with `npm run emu -- --telnet \d+`/);
+});
+
+test('a device that does not answer the REPL: a one-line error', async ({ dir }) => {
+  const file = join(dir, 'image.js');
+  writeFileSync(file, IMAGE);
+  const conns = new Set<net.Socket>();
+  const silent = net.createServer((s) => {
+    conns.add(s);
+    s.on('error', () => undefined);
+  });
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  try {
+    const r = await flash(['--port', `tcp://127.0.0.1:${(silent.address() as net.AddressInfo).port}`, '--file', file]);
+    assert.is(r.code, 1);
+    assert.match(r.err, /^flash: the device on tcp:\/\/127\.0\.0\.1:\d+ did not answer the Espruino REPL/);
+  } finally {
+    for (const c of conns) c.destroy();
+    await new Promise((r) => silent.close(r));
+  }
+});
+
+test('--firmware: needs a serial port and the three images, and says how to get esptool', async ({ dir }) => {
+  const tcp = await flash(['--firmware', dir, '--port', 'tcp://127.0.0.1:23']);
+  assert.is(tcp.code, 2);
+  assert.match(tcp.err, /--firmware needs the board on USB/);
+  const incomplete = await flash(['--firmware', dir, '--port', '/dev/null']);
+  assert.is(incomplete.code, 1);
+  assert.match(incomplete.err, /lacks bootloader\.bin, espruino\.bin, partitions\*\.bin/);
+  for (const f of ['bootloader.bin', 'partitions_espruino.bin', 'espruino.bin']) writeFileSync(join(dir, f), 'x');
+  const r = await flash(['--firmware', dir, '--port', '/dev/null'], 30000);
+  // esptool is not installed on these machines: the message says how to get it
+  if (r.code !== 0) assert.match(r.err, /esptool is not installed: get it with `pip install esptool` or `apt-get install esptool`|esptool failed/);
+});
+
+test.run();
