@@ -1,0 +1,351 @@
+// Section 2: sealed calls through the gateway image in the emulator against
+// the same traffic as plain MQTT request/response to a trivial responder in
+// the same emulator, through the same mosquitto: the protocol's overhead.
+import { cpus } from 'node:os';
+import type { Crypto } from '../../../src/crypto/types';
+import { DEVICE_TO_GATEWAY, GATEWAY_TO_DEVICE, requestText, resultText, sealEnvelope } from '../../../src/protocol';
+import type { RunContext } from '../main';
+import { Broker, startMosquitto } from '../broker';
+import type { Board } from '../emulated-board';
+import { BENCH_LIMITS, deviceCrypto, enrollDevices, rigMissing, startGatewayRig } from '../gateway-rig';
+import { nowMs, percentile, round } from '../measure';
+import { firstAnswer, startPlainClient, startPlainResponder } from '../plain-rig';
+import { Figure, SectionOutput, SectionSkipped, TargetRow, target } from '../results';
+
+// A lost answer costs its caller this long (and is counted as a failed call).
+const CALL_TIMEOUT_MS = 2000;
+// Every caller, sealed or plain, keeps to a token bucket of PACE_PER_S calls
+// per second (PACE_BURST at most), inside the gateway's raised per-device
+// bucket (BENCH_LIMITS), so no call is refused for its rate; both sides get
+// the same offered traffic.
+const PACE_PER_S = 0.9 * BENCH_LIMITS.rate;
+const PACE_BURST = 10;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+interface LoopResult {
+  /** Verified answers completed inside the window, per second. */
+  callsPerSec: number;
+  p50: number;
+  p99: number;
+  mean: number;
+  samples: number;
+  errors: Record<string, number>;
+  /** Share of one core each process used during the window (100 = one core busy). */
+  cpu: Cpu;
+}
+
+interface Cpu {
+  board: number;
+  bench: number;
+  broker?: number;
+}
+
+/** CPU time of the three processes, µs, to show which one bounds a run. */
+async function cpuNow(board: Board, broker: Broker): Promise<{ at: number; board: number; bench: number; broker?: number }> {
+  const u = process.cpuUsage();
+  return { at: nowMs(), board: await board.cpuMicros(), bench: u.user + u.system, broker: broker.cpuMicros() };
+}
+
+/**
+ * Every caller runs a closed loop (the next call as soon as the previous
+ * answer is in) through a warm-up and then the measuring window, and
+ * finishes the call in flight when the window closes. Throughput counts
+ * answers completed inside the window; round trips are taken from calls that
+ * started and ended inside it; failures from calls started inside it (a lost
+ * answer shows up CALL_TIMEOUT_MS later, possibly after the window).
+ */
+async function closedLoop(
+  callers: (() => Promise<boolean>)[],
+  warmupMs: number,
+  windowMs: number,
+  board: Board,
+  broker: Broker,
+): Promise<LoopResult> {
+  const from = nowMs() + warmupMs;
+  const end = from + windowMs;
+  const cpuStart = new Promise<Awaited<ReturnType<typeof cpuNow>>>((r) => setTimeout(() => r(cpuNow(board, broker)), warmupMs));
+  const cpuEnd = new Promise<Awaited<ReturnType<typeof cpuNow>>>((r) => setTimeout(() => r(cpuNow(board, broker)), warmupMs + windowMs));
+  const rtts: number[] = [];
+  const errors: Record<string, number> = {};
+  let completed = 0;
+  await Promise.all(
+    callers.map(async (call) => {
+      let tokens = PACE_BURST;
+      let filled = nowMs();
+      while (nowMs() < end) {
+        const now = nowMs();
+        tokens = Math.min(PACE_BURST, tokens + ((now - filled) * PACE_PER_S) / 1000);
+        filled = now;
+        if (tokens < 1) {
+          await sleep(Math.ceil(((1 - tokens) * 1000) / PACE_PER_S));
+          continue;
+        }
+        tokens--;
+        const t0 = nowMs();
+        let why = '';
+        try {
+          if (!(await call())) why = 'wrong result';
+        } catch (e) {
+          const err = e as { code?: number; message: string };
+          why = err.code !== undefined ? `${err.code} ${err.message}` : err.message.replace(/ \S+#\d+/, '');
+        }
+        const t1 = nowMs();
+        if (why) {
+          if (t0 >= from) errors[why] = (errors[why] || 0) + 1;
+        } else if (t1 >= from && t1 <= end) {
+          completed++;
+          if (t0 >= from) rtts.push(t1 - t0);
+        }
+      }
+    }),
+  );
+  rtts.sort((a, b) => a - b);
+  if (rtts.length === 0) throw new Error(`no call was answered in the ${windowMs} ms window (failed: ${errorText(errors)})`);
+  const [c0, c1] = [await cpuStart, await cpuEnd];
+  const share = (a: number, b: number) => round(((b - a) / 1000 / (c1.at - c0.at)) * 100);
+  const cpu: Cpu = { board: share(c0.board, c1.board), bench: share(c0.bench, c1.bench) };
+  if (c0.broker !== undefined && c1.broker !== undefined) cpu.broker = share(c0.broker, c1.broker);
+  return {
+    callsPerSec: completed / (windowMs / 1000),
+    p50: percentile(rtts, 50),
+    p99: percentile(rtts, 99),
+    mean: rtts.reduce((a, b) => a + b, 0) / rtts.length,
+    samples: rtts.length,
+    errors,
+    cpu,
+  };
+}
+
+function errorText(errors: Record<string, number>): string {
+  const e = Object.entries(errors);
+  return e.length ? e.map(([k, n]) => `${n} × ${k}`).join(', ') : 'none';
+}
+
+export async function runE2e(ctx: RunContext): Promise<SectionOutput & { display: string[][] }> {
+  const fleet = [1, 10, 100];
+  const warmupMs = ctx.quick ? 200 : 1000;
+  const windowMs = ctx.quick ? 400 : 5000;
+  const missing = rigMissing();
+  if (missing) throw new SectionSkipped(missing);
+  const { crypto, name: cryptoName } = await deviceCrypto();
+
+  // The gateway side first: enroll the largest fleet once, then load it 1, 10, 100 at a time.
+  const broker = await startMosquitto();
+  const rig = await startGatewayRig({ broker, limits: BENCH_LIMITS });
+  const t0 = nowMs();
+  const devices = await enrollDevices(rig, idsFor(Math.max(...fleet)), crypto, 120_000);
+  const approvals = rig.approver.counts();
+  ctx.log(`  enrolled ${devices.length} devices in ${((nowMs() - t0) / 1000).toFixed(1)} s (approvals: ${approvals.ws} from /ws, ${approvals.poll} from the poll, ${approvals.failed} failed)`);
+  const sealed = new Map<number, LoopResult>();
+  for (const n of fleet) {
+    const callers = devices.slice(0, n).map((d) => () => d.dev.request('ping', undefined, CALL_TIMEOUT_MS).then((r) => r === 'pong'));
+    const r = await closedLoop(callers, warmupMs, windowMs, rig.board, broker);
+    sealed.set(n, r);
+    ctx.log(`  gateway, ${n} devices: ${round(r.callsPerSec)} calls/s, p50 ${round(r.p50, 2)} ms, p99 ${round(r.p99, 2)} ms, errors ${errorText(r.errors)}, ${cpuText(r.cpu)}`);
+  }
+  const gatewayDescribe = rig.describe;
+  for (const d of devices) d.dev.stop();
+  await rig.board.stop();
+
+  // Then the plain responder on the same broker, with the same number of clients.
+  const responder = await startPlainResponder(broker, rig.prefix);
+  const clients = await Promise.all(idsFor(Math.max(...fleet)).map((id) => startPlainClient(broker, rig.prefix, id)));
+  await Promise.all(clients.map((c) => firstAnswer(c, 10_000)));
+  const plain = new Map<number, LoopResult>();
+  for (const n of fleet) {
+    const callers = clients.slice(0, n).map((c) => () => c.ping(CALL_TIMEOUT_MS).then((r) => r === 'pong'));
+    const r = await closedLoop(callers, warmupMs, windowMs, responder, broker);
+    plain.set(n, r);
+    ctx.log(`  plain, ${n} clients: ${round(r.callsPerSec)} calls/s, p50 ${round(r.p50, 2)} ms, p99 ${round(r.p99, 2)} ms, errors ${errorText(r.errors)}, ${cpuText(r.cpu)}`);
+  }
+  for (const c of clients) c.stop();
+  await responder.stop();
+
+  const loop =
+    `each caller runs a closed loop of \`ping\` calls (the next one as soon as the answer is in, at most ` +
+    `${PACE_PER_S}/s per caller, burst ${PACE_BURST}) for a ` +
+    `${warmupMs / 1000} s warm-up and a ${windowMs / 1000} s window; calls/s = answers completed in the window ÷ its ` +
+    'length; round trip = from the call to its answer, p50/p99 nearest-rank over the calls that started and ended in the window';
+  const how =
+    `Gateway: ${gatewayDescribe}; N Node SDK devices (src/device/node, crypto: ${cryptoName}) in the bench process, ` +
+    `enrolled and approved first, each calling \`ping\` sealed; an answer counts once the SDK verified it (AEAD, ` +
+    'HMAC, nonce) and its result is "pong". The gateway\'s rate limit (20/s, burst 40 per device by default) was ' +
+    `raised through PUT /api/config to ${BENCH_LIMITS.rate}/s, burst ${BENCH_LIMITS.burst} for the bench, so the loops ` +
+    `measure the gateway and not its limiter, and its pending table to ${BENCH_LIMITS.pending} so ` +
+    `${Math.max(...fleet)} devices can enroll at once. Plain: the same N callers as plain MQTT clients (src/mqtt/node, QoS 0 ` +
+    'like the SDK) sending an unsealed JSON-RPC ping to P/plain/rx, answered by tools/bench/plain-responder (built ' +
+    'like the gateway image, same MQTT client, subscribed at QoS 1 and answering at QoS 0 as the gateway does) in ' +
+    'the same emulator in its own process, through the same mosquitto, after the gateway stopped. In both, ' +
+    `${loop}. At 1 caller the pacing holds both sides near ${PACE_PER_S}/s, so that throughput row only says ` +
+    'whether the gateway keeps up with that offered load. ' +
+    `Ratios use figures of this run. "CPU b/d/m" = % of one core used by the emulated board, the ` +
+    'devices (bench process) and mosquitto during the window: all three share this machine\'s cores, so a busy ' +
+    'device side slows the board too. The emulator runs the image on V8 (JIT), not on an ESP32: absolute figures ' +
+    'say nothing about the board, the ratios compare the two protocols on the same stack. The emulator also pauses ' +
+    'the board now and then to estimate its JsVars (a heap walk that grows with the heap), which shows in p99.';
+
+  const sizes = messageSizes(crypto);
+  const figures: Figure[] = [
+    {
+      id: 'e2e.bytes.sealed_request',
+      label: 'sealed ping request, payload bytes',
+      value: sizes.sealedRequest,
+      unit: 'B',
+      how: 'Length of the envelope sealEnvelope (src/protocol) makes for {"jsonrpc":"2.0","method":"ping","id":1000} from device bench-001 at nonce 1000 (MQTT header and topic not counted).',
+    },
+    {
+      id: 'e2e.bytes.sealed_answer',
+      label: 'sealed "pong" answer, payload bytes',
+      value: sizes.sealedAnswer,
+      unit: 'B',
+      how: 'Length of the envelope sealEnvelope makes for {"jsonrpc":"2.0","id":1000,"result":"pong"} to bench-001 (MQTT header and topic not counted).',
+    },
+    {
+      id: 'e2e.bytes.plain_request',
+      label: 'plain ping request, payload bytes',
+      value: sizes.plainRequest,
+      unit: 'B',
+      how: 'Length of the plain request the baseline clients send for id 1000.',
+    },
+    {
+      id: 'e2e.bytes.plain_answer',
+      label: 'plain "pong" answer, payload bytes',
+      value: sizes.plainAnswer,
+      unit: 'B',
+      how: 'Length of the plain answer the responder sends for id 1000.',
+    },
+  ];
+  const targets: TargetRow[] = [];
+  const display: string[][] = [
+    ['devices', 'gateway calls/s', 'p50 ms', 'p99 ms', 'CPU b/d/m %', 'plain calls/s', 'p50 ms', 'p99 ms', 'CPU b/d/m %', 'RTT ×', 'throughput'],
+  ];
+  for (const n of fleet) {
+    const g = sealed.get(n) as LoopResult;
+    const p = plain.get(n) as LoopResult;
+    for (const [side, r, what] of [
+      ['gateway', g, `${n} device${n > 1 ? 's' : ''} sealed through the gateway`],
+      ['plain', p, `${n} plain client${n > 1 ? 's' : ''} through the plain responder`],
+    ] as const) {
+      const samples = `${r.samples} round trips in the window; failed calls: ${errorText(r.errors)}.`;
+      const f = (key: string, label: string, value: number, unit: string, how: string) =>
+        figures.push({ id: `e2e.${side}.n${n}.${key}`, label: `${what}: ${label}`, value, unit, how });
+      f('calls_per_s', 'calls/s', round(r.callsPerSec), 'calls/s', `${loop}. ${samples}`);
+      f('rtt_p50_ms', 'round trip p50', round(r.p50, 3), 'ms', `${loop}. ${samples}`);
+      f('rtt_p99_ms', 'round trip p99', round(r.p99, 3), 'ms', `${loop}. ${samples}`);
+      f('rtt_mean_ms', 'round trip mean', round(r.mean, 3), 'ms', `${loop}; the mean shows the tail that p50 hides (calls/s ≈ callers ÷ mean). ${samples}`);
+      f('failed_calls', 'failed calls', Object.values(r.errors).reduce((a, b) => a + b, 0), 'calls', `Calls started in the window that ended in an error, a wrong result or no answer within ${CALL_TIMEOUT_MS} ms: ${errorText(r.errors)}.`);
+      const cpuHow = (proc: string) =>
+        `CPU time (user + system) of ${proc} during the window ÷ the window, in % of one core (this machine has ${cpus().length}); near 100 means that process bounded the run.`;
+      f('cpu_board_pct', 'CPU of the emulated board process', r.cpu.board, '%', cpuHow('the emulator process (process.cpuUsage)'));
+      f('cpu_bench_pct', 'CPU of the callers (bench process)', r.cpu.bench, '%', cpuHow('the bench process that runs the callers (process.cpuUsage)'));
+      if (r.cpu.broker !== undefined) f('cpu_broker_pct', 'CPU of mosquitto', r.cpu.broker, '%', cpuHow('mosquitto (/proc/PID/stat)'));
+    }
+    const rttRatio = g.p50 / p.p50;
+    const tputRatio = g.callsPerSec / p.callsPerSec;
+    figures.push(
+      {
+        id: `e2e.n${n}.rtt_ratio`,
+        label: `${n} device${n > 1 ? 's' : ''}: round trip p50, gateway ÷ plain`,
+        value: round(rttRatio, 3),
+        unit: '×',
+        how: 'Gateway p50 round trip ÷ plain p50 round trip, same N, this run.',
+      },
+      {
+        id: `e2e.n${n}.throughput_ratio`,
+        label: `${n} device${n > 1 ? 's' : ''}: calls/s, gateway ÷ plain`,
+        value: round(tputRatio, 3),
+        unit: '×',
+        how: 'Gateway calls/s ÷ plain calls/s, same N, this run.',
+      },
+    );
+    targets.push(
+      target({
+        id: `e2e.n${n}.rtt`,
+        label: `round trip ≤ 2× plain MQTT (${n} dev)`,
+        value: round(rttRatio, 3),
+        unit: '×',
+        kind: 'max',
+        limit: 2,
+        how: `p50 round trip of ${n} sealed caller(s) ÷ p50 of ${n} plain caller(s), this run.`,
+        note: rttRatio > 2 ? rttNote(n, g, p, sizes) : undefined,
+      }),
+      target({
+        id: `e2e.n${n}.throughput`,
+        label: `throughput ≥ 50% of plain MQTT (${n} dev)`,
+        value: round(tputRatio, 3),
+        unit: '×',
+        kind: 'min',
+        limit: 0.5,
+        how: `calls/s of ${n} sealed caller(s) ÷ calls/s of ${n} plain caller(s), this run.`,
+        note: tputRatio < 0.5 ? throughputNote(n, g, p) : undefined,
+      }),
+    );
+    display.push([
+      String(n),
+      fmt(g.callsPerSec, 0),
+      fmt(g.p50, 2),
+      fmt(g.p99, 2),
+      cpuCell(g.cpu),
+      fmt(p.callsPerSec, 0),
+      fmt(p.p50, 2),
+      fmt(p.p99, 2),
+      cpuCell(p.cpu),
+      `${rttRatio.toFixed(2)}×`,
+      `${(tputRatio * 100).toFixed(0)}%`,
+    ]);
+  }
+  return { how, figures, targets, skipped: [], display };
+}
+
+/** Bytes on the wire of one ping request and its answer, sealed (as the protocol core builds them) and plain. */
+function messageSizes(c: Crypto): { sealedRequest: number; sealedAnswer: number; plainRequest: number; plainAnswer: number } {
+  const keys = { encKey: c.randomBytes(32), hmacKey: c.randomBytes(32) };
+  const id = idsFor(1)[0];
+  const common = { deviceId: id, nonce: 1000, timestamp: Math.floor(Date.now() / 1000) };
+  return {
+    sealedRequest: sealEnvelope(c, keys, { ...common, direction: DEVICE_TO_GATEWAY, plaintext: requestText(1000, 'ping') }).length,
+    sealedAnswer: sealEnvelope(c, keys, { ...common, direction: GATEWAY_TO_DEVICE, plaintext: resultText(1000, 'pong') }).length,
+    plainRequest: JSON.stringify({ jsonrpc: '2.0', id: 1000, method: 'ping', device_id: id }).length,
+    plainAnswer: JSON.stringify({ jsonrpc: '2.0', id: 1000, result: 'pong' }).length,
+  };
+}
+
+function idsFor(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `bench-${String(i + 1).padStart(3, '0')}`);
+}
+
+function cpuCell(c: Cpu): string {
+  return `${Math.round(c.board)}/${Math.round(c.bench)}/${c.broker === undefined ? '-' : Math.round(c.broker)}`;
+}
+
+function cpuText(c: Cpu): string {
+  return `CPU board ${c.board}% bench ${c.bench}%` + (c.broker !== undefined ? ` broker ${c.broker}%` : '');
+}
+
+function fmt(v: number, digits: number): string {
+  return v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+const CLOSE_IT =
+  'Closing it: less JS work per envelope in the gateway (byte/string copies, hex/base64, JSON passes); find it ' +
+  'with node --cpu-prof on tools/bench/emulator-host.ts.';
+
+function rttNote(n: number, g: LoopResult, p: LoopResult, sizes: ReturnType<typeof messageSizes>): string {
+  return (
+    `Sealed p50 ${g.p50.toFixed(2)} ms vs plain ${p.p50.toFixed(2)} ms (+${(g.p50 - p.p50).toFixed(2)} ms a call at ${n} ` +
+    `caller(s)): the device seals and opens, the gateway opens, checks (size, session, nonce, time, AEAD, HMAC, ` +
+    `allow-list, rate), runs the method and seals the answer, and the messages are larger (${sizes.sealedRequest} + ` +
+    `${sizes.sealedAnswer} B against ${sizes.plainRequest} + ${sizes.plainAnswer} B). ${CLOSE_IT}`
+  );
+}
+
+function throughputNote(n: number, g: LoopResult, p: LoopResult): string {
+  return (
+    `${Math.round(g.callsPerSec)} sealed calls/s vs ${Math.round(p.callsPerSec)} plain at ${n} caller(s); the board ` +
+    `process used ${g.cpu.board}% of a core for the sealed run and ${p.cpu.board}% for the plain one, the devices ` +
+    `${g.cpu.bench}% and ${p.cpu.bench}%: ${g.cpu.board >= 90 ? 'the gateway image is the bound' : 'no process is saturated, so the bound is latency (the per-call work above, in series per caller) or other load on this machine'}. ${CLOSE_IT}`
+  );
+}
