@@ -1,0 +1,176 @@
+// The AdminCore of admin-core.md: one dispatcher for the HTTP routes and the
+// /ws JSON-RPC methods. It checks parameters, then asks the Gateway.
+import type { Crypto } from '../../crypto/types';
+import { isDeviceId } from '../../protocol/device-id';
+import { applyConfig, configText, publicConfig } from '../config';
+import type { Config } from '../config';
+import type { Gateway, Refusal } from '../gateway';
+import { checkPassword, hashPassword, Sessions } from './sessions';
+import type { AdminCore, AdminError, AdminReply } from './types';
+
+export const VERSION = '1.0.0';
+
+export interface AdminEnv {
+  gw: Gateway;
+  crypto: Crypto;
+  sessions: Sessions;
+  cfg: Config;
+  /** Stores the configuration; false when flash refused it. */
+  saveConfig(): boolean;
+  /** Applies changed broker settings (reconnects MQTT). */
+  brokerChanged(): void;
+  mqttConnected(): boolean;
+  memory(): any;
+}
+
+const SETTABLE = ',broker,username,password,prefix,offline_timeout,limits,';
+const METHOD_NAME = '1-64 printable characters, no spaces or commas.';
+const FLASH_FULL: AdminError = { status: 503, code: 'unavailable', message: 'Flash is full: nothing was changed.' };
+const MAX_ALLOW = 32;
+
+function bad(message: string): AdminError {
+  return { status: 400, code: 'bad_request', message: message };
+}
+
+function isMethodName(m: any): boolean {
+  if (typeof m !== 'string' || !m.length || m.length > 64) return false;
+  for (let i = 0; i < m.length; i++) {
+    const c = m.charCodeAt(i);
+    if (c <= 32 || c >= 127 || c === 44) return false; // printable, no comma
+  }
+  return true;
+}
+
+export function statusObject(a: AdminEnv): any {
+  const m = a.memory();
+  return {
+    version: VERSION,
+    uptime_s: a.gw.uptime(),
+    time_set: a.gw.wall() !== undefined,
+    mqtt: { connected: a.mqttConnected(), broker: a.cfg.broker },
+    devices: a.gw.counts(),
+    memory: { free: m.free, usage: m.usage, total: m.total },
+  };
+}
+
+export function createAdminCore(a: AdminEnv): AdminCore {
+  const gw = a.gw;
+
+  function done(reply: AdminReply, r: Refusal | undefined, result: any): void {
+    if (r) reply(r);
+    else reply(null, result);
+  }
+
+  function password(p: any, reply: AdminReply): void {
+    if (typeof p.old !== 'string' || typeof p.new !== 'string') return reply(bad('Send {"old":"…","new":"…"}.'));
+    if (p.new.length < 8 || p.new.length > 128) return reply(bad('The new password needs 8 to 128 characters.'));
+    if (!checkPassword(a.crypto, p.old, a.cfg.admin)) return reply({ status: 403, code: 'forbidden', message: 'The old password is wrong.' });
+    const before = a.cfg.admin;
+    a.cfg.admin = hashPassword(a.crypto, p.new);
+    if (!a.saveConfig()) {
+      a.cfg.admin = before;
+      return reply(FLASH_FULL);
+    }
+    reply(null, { ok: true });
+  }
+
+  function setConfig(p: any, reply: AdminReply): void {
+    for (const k in p) if (SETTABLE.indexOf(',' + k + ',') < 0) return reply(bad(k + ' cannot be set here; these can:' + SETTABLE.split(',').join(' ')));
+    const before = configText(a.cfg);
+    const errors = applyConfig(JSON.parse(before), p); // a dry run on a copy
+    if (errors.length) return reply(bad(errors.join('; ') + '.'));
+    const cfg = a.cfg;
+    const mqttKey = function (): string {
+      return JSON.stringify([cfg.broker, cfg.username, cfg.password, cfg.prefix]);
+    };
+    const broker = mqttKey();
+    applyConfig(cfg, p);
+    if (!a.saveConfig()) {
+      applyConfig(cfg, JSON.parse(before));
+      return reply(FLASH_FULL);
+    }
+    if (broker !== mqttKey()) a.brokerChanged();
+    reply(null, publicConfig(cfg));
+  }
+
+  function deviceCall(id: string, p: any, reply: AdminReply): void {
+    if (!isMethodName(p.method)) return reply(bad('method: ' + METHOD_NAME));
+    if (p.params !== undefined && (typeof p.params !== 'object' || p.params === null)) return reply(bad('params must be an object or an array.'));
+    const t = p.timeout_ms === undefined ? 5000 : p.timeout_ms;
+    if (typeof t !== 'number' || !(t >= 1 && t <= 60000)) return reply(bad('timeout_ms must be from 1 to 60000.'));
+    const r = gw.call(id, p.method, p.params, Math.floor(t), function (timedOut, answer) {
+      if (timedOut) reply({ status: 504, code: 'timeout', message: 'The device did not answer within ' + t + ' ms.' });
+      else reply(null, answer);
+    });
+    if (r) reply(r);
+  }
+
+  function call(method: string, params: any, reply: AdminReply): void {
+    const p = params && typeof params === 'object' && !Array.isArray(params) ? params : {};
+    switch (method) {
+      case 'devices.list': {
+        const ids = gw.deviceIds();
+        const list = [];
+        for (let i = 0; i < ids.length; i++) list.push(gw.device(ids[i]));
+        return reply(null, list);
+      }
+      case 'status':
+        return reply(null, statusObject(a));
+      case 'security':
+        return reply(null, gw.sec.report());
+      case 'config.get':
+        return reply(null, publicConfig(a.cfg));
+      case 'config.set':
+        return setConfig(p, reply);
+      case 'password.change':
+        return password(p, reply);
+    }
+    if (method.indexOf('device.') !== 0) return reply({ status: 404, code: 'not_found', message: 'Unknown admin method ' + method + '.' });
+    const id = p.device_id;
+    if (!isDeviceId(id) || !gw.known(id)) return reply({ status: 404, code: 'not_found', message: 'No device ' + (typeof id === 'string' ? id.substr(0, 64) : '') + '.' });
+    switch (method) {
+      case 'device.get':
+        return reply(null, gw.device(id));
+      case 'device.approve':
+        if (p.psk !== undefined && p.psk !== null && (typeof p.psk !== 'string' || p.psk.length > 256)) return reply(bad('psk must be a string of at most 256 characters.'));
+        return done(reply, gw.approve(id, p.psk || undefined), gw.device(id));
+      case 'device.reject':
+        return done(reply, gw.reject(id), { ok: true });
+      case 'device.revoke':
+        return done(reply, gw.revoke(id), gw.device(id));
+      case 'device.remove':
+        return done(reply, gw.remove(id), { ok: true });
+      case 'device.setMethods': {
+        const allow = p.allow;
+        if (!Array.isArray(allow) || allow.length > MAX_ALLOW) return reply(bad('allow must be an array of at most ' + MAX_ALLOW + ' names.'));
+        for (let i = 0; i < allow.length; i++) if (!isMethodName(allow[i])) return reply(bad('allow: ' + METHOD_NAME));
+        return done(reply, gw.setMethods(id, allow.slice()), gw.device(id));
+      }
+      case 'device.call':
+        return deviceCall(id, p, reply);
+    }
+    reply({ status: 404, code: 'not_found', message: 'Unknown admin method ' + method + '.' });
+  }
+
+  return {
+    call: function (method, params, reply) {
+      try {
+        call(typeof method === 'string' ? method : '', params, reply);
+      } catch (e) {
+        reply({ status: 500, code: 'internal', message: 'The gateway failed on this request: ' + e });
+      }
+    },
+    login: function (pw, now) {
+      return a.sessions.login(pw, now);
+    },
+    logout: function (token) {
+      a.sessions.logout(token);
+    },
+    checkSession: function (token, now) {
+      return a.sessions.check(token, now);
+    },
+    onEvent: function (fn) {
+      return gw.onEvent(fn);
+    },
+  };
+}

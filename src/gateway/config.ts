@@ -1,0 +1,227 @@
+// The gateway configuration (Storage file "gw.cfg", JSON). Parsing never
+// throws: every bad field is reported in `errors` and replaced by its safe
+// default, so a broken file gives a clear console message, not a dead gateway.
+
+export interface Limits {
+  envelope: number; // max envelope bytes on P/gateway/rx
+  pending: number; // pending table size
+  rate: number; // envelopes per second per device
+  burst: number; // bucket size
+  connect_s: number; // min seconds between connect requests of one device id
+  http_conns: number; // concurrent HTTP connections
+  http_body: number; // max request body bytes
+  http_timeout_s: number; // idle/slow client limit
+}
+
+export interface Config {
+  broker: string; // mqtt://host[:port]
+  username: string;
+  password: string;
+  prefix: string;
+  admin: string; // "<salt hex>:<hash hex>" of the admin password, "" = none yet
+  offline_timeout: number;
+  telnet: string; // "off" | "locked"
+  console_password: string; // for telnet "locked": the password that unlocks the console
+  wifi: { ssid: string; password: string }; // on the board only
+  limits: Limits;
+}
+
+export function defaultConfig(): Config {
+  return {
+    broker: 'mqtt://127.0.0.1:1883',
+    username: '',
+    password: '',
+    prefix: 'jrpc',
+    admin: '',
+    offline_timeout: 60,
+    telnet: 'off',
+    console_password: '',
+    wifi: { ssid: '', password: '' },
+    limits: {
+      envelope: 4096,
+      pending: 32,
+      rate: 20,
+      burst: 40,
+      connect_s: 2,
+      http_conns: 4,
+      http_body: 4096,
+      http_timeout_s: 5,
+    },
+  };
+}
+
+// [min, max] of each numeric setting
+const LIMIT_RANGES: { [k: string]: number[] } = {
+  envelope: [256, 16384],
+  pending: [1, 256],
+  rate: [1, 1000],
+  burst: [1, 2000],
+  connect_s: [0, 3600],
+  http_conns: [1, 16],
+  http_body: [256, 65536],
+  http_timeout_s: [1, 120],
+};
+
+export interface Broker {
+  host: string;
+  port: number;
+}
+
+/** "mqtt://host[:port]" → {host, port}; undefined when not of that form. */
+export function parseBrokerUrl(url: string): Broker | undefined {
+  if (typeof url !== 'string' || url.indexOf('mqtt://') !== 0) return undefined;
+  let rest = url.substr(7);
+  if (rest.charAt(rest.length - 1) === '/') rest = rest.substr(0, rest.length - 1);
+  if (rest.indexOf('@') >= 0 || rest.indexOf('/') >= 0) return undefined;
+  let host = rest;
+  let port = 1883;
+  const colon = rest.lastIndexOf(':');
+  if (colon >= 0) {
+    host = rest.substr(0, colon);
+    const p = rest.substr(colon + 1);
+    port = isDigits(p) ? parseInt(p, 10) : 0;
+    if (port < 1 || port > 65535) return undefined;
+  }
+  if (!host) return undefined;
+  return { host: host, port: port };
+}
+
+function isDigits(s: string): boolean {
+  if (!s.length || s.length > 9) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+/** A topic prefix: 1–64 of A-Z a-z 0-9 _ . - and inner '/' (no MQTT wildcards). */
+export function validPrefix(p: any): boolean {
+  if (typeof p !== 'string' || !p.length || p.length > 64) return false;
+  if (p.charAt(0) === '/' || p.charAt(p.length - 1) === '/') return false;
+  for (let i = 0; i < p.length; i++) {
+    const c = p.charAt(i);
+    if (!(isIdChar(c) || c === '/')) return false;
+  }
+  return true;
+}
+
+function isIdChar(c: string): boolean {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c === '_' || c === '.' || c === '-';
+}
+
+function isHex(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if ('0123456789abcdef'.indexOf(s.charAt(i)) < 0) return false;
+  return s.length > 0;
+}
+
+function isSaltedHash(s: string): boolean {
+  const i = s.indexOf(':');
+  return i > 0 && isHex(s.substr(0, i)) && isHex(s.substr(i + 1));
+}
+
+function isWholeIn(v: any, range: number[]): boolean {
+  return typeof v === 'number' && v === Math.floor(v) && v >= range[0] && v <= range[1];
+}
+
+function shortString(v: any, max: number): boolean {
+  return typeof v === 'string' && v.length <= max;
+}
+
+function credential(v: any): boolean {
+  return shortString(v, 128);
+}
+
+// The plain fields: name → [check, what a good value is].
+const FIELDS: { [k: string]: any[] } = {
+  broker: [
+    function (v: any) {
+      return !!parseBrokerUrl(v);
+    },
+    'mqtt://host:port',
+  ],
+  username: [credential, 'a string of at most 128 characters'],
+  password: [credential, 'a string of at most 128 characters'],
+  console_password: [credential, 'a string of at most 128 characters'],
+  prefix: [validPrefix, '1-64 characters of A-Z a-z 0-9 _ . - and inner /'],
+  admin: [
+    function (v: any) {
+      return v === '' || (typeof v === 'string' && isSaltedHash(v));
+    },
+    '"<salt hex>:<hash hex>"',
+  ],
+  offline_timeout: [
+    function (v: any) {
+      return isWholeIn(v, [5, 86400]);
+    },
+    'whole seconds from 5 to 86400',
+  ],
+  telnet: [
+    function (v: any) {
+      return v === 'off' || v === 'locked';
+    },
+    '"off" or "locked"',
+  ],
+};
+
+/**
+ * Applies the settings of `src` (a parsed JSON object) onto `cfg`, field by
+ * field. Returns the list of problems; a bad field leaves `cfg`'s value.
+ * Unknown top-level fields are ignored (a newer file on an older gateway).
+ */
+export function applyConfig(cfg: Config, src: any): string[] {
+  const errors: string[] = [];
+  if (!src || typeof src !== 'object' || Array.isArray(src)) return ['the configuration is not a JSON object'];
+  for (const k in src) {
+    const v = src[k];
+    const f = FIELDS.hasOwnProperty(k) ? FIELDS[k] : undefined;
+    if (f) {
+      if (f[0](v)) (cfg as any)[k] = v;
+      else errors.push(k + ' must be ' + f[1]);
+    } else if (k === 'wifi') {
+      if (v && typeof v === 'object' && shortString(v.ssid, 32) && shortString(v.password || '', 64)) cfg.wifi = { ssid: v.ssid, password: v.password || '' };
+      else errors.push('wifi must be {"ssid":"…","password":"…"}');
+    } else if (k === 'limits') {
+      if (!v || typeof v !== 'object' || Array.isArray(v)) errors.push('limits must be an object');
+      else
+        for (const n in v) {
+          const range = LIMIT_RANGES.hasOwnProperty(n) ? LIMIT_RANGES[n] : undefined;
+          if (!range) errors.push('limits.' + n + ' is not a known limit');
+          else if (isWholeIn(v[n], range)) (cfg.limits as any)[n] = v[n];
+          else errors.push('limits.' + n + ' must be a whole number from ' + range[0] + ' to ' + range[1]);
+        }
+    }
+  }
+  return errors;
+}
+
+/** Text of gw.cfg → configuration plus the problems found (never throws). */
+export function parseConfig(text: string | undefined): { cfg: Config; errors: string[] } {
+  const cfg = defaultConfig();
+  if (text === undefined || text === '') return { cfg: cfg, errors: [] };
+  let src: any;
+  try {
+    src = JSON.parse(text);
+  } catch (e) {
+    return { cfg: cfg, errors: ['not valid JSON'] };
+  }
+  return { cfg: cfg, errors: applyConfig(cfg, src) };
+}
+
+/** The file form of a configuration (what parseConfig reads back). */
+export function configText(cfg: Config): string {
+  return JSON.stringify(cfg);
+}
+
+/** What the admin API shows: credentials are write-only. */
+export function publicConfig(cfg: Config): any {
+  return {
+    broker: cfg.broker,
+    username_set: cfg.username !== '',
+    password_set: cfg.password !== '',
+    prefix: cfg.prefix,
+    offline_timeout: cfg.offline_timeout,
+    telnet: cfg.telnet,
+    limits: cfg.limits,
+  };
+}

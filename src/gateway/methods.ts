@@ -1,0 +1,72 @@
+// Methods a device may call on the gateway (PROTOCOL.md §7). Adding one is
+// one function here: it gets the params and a context, returns the result,
+// or throws rpcError(code, message) for a JSON-RPC error.
+import { INVALID_PARAMS } from '../protocol/jsonrpc';
+
+export interface MethodContext {
+  deviceId: string;
+  /** gateway Unix time, or the raw clock when not set */
+  at: number;
+  /** time_set: whether `at` is real Unix time */
+  timeSet: boolean;
+  /** the device's telemetry map (key → [value, at]), created on first use */
+  telemetry(): any;
+  emit(ev: any): void;
+}
+
+export type DeviceMethod = (params: any, ctx: MethodContext) => any;
+
+export function rpcError(code: number, message: string): { code: number; message: string } {
+  return { code: code, message: message };
+}
+
+const MAX_KEYS = 16; // telemetry keys kept per device
+const MAX_KEY = 32;
+const MAX_TEXT = 64;
+const MAX_LOG = 256;
+
+function isPlainObject(v: any): boolean {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function report(params: any, ctx: MethodContext): any {
+  if (!isPlainObject(params)) throw rpcError(INVALID_PARAMS, 'report takes an object of readings');
+  const tel = ctx.telemetry();
+  let n = Object.keys(tel).length;
+  const values: any = {};
+  for (const k in params) {
+    const v = params[k];
+    const ok = typeof v === 'number' || typeof v === 'boolean' || v === null || (typeof v === 'string' && v.length <= MAX_TEXT);
+    // names that an object already has (__proto__, constructor…) cannot be stored safely
+    if (!ok || k.length > MAX_KEY || k === '__proto__' || k in {}) throw rpcError(INVALID_PARAMS, 'readings are numbers, booleans or short strings under short names');
+    values[k] = v;
+  }
+  for (const k in values) {
+    if (!tel[k]) {
+      if (n >= MAX_KEYS) continue;
+      n++;
+    }
+    tel[k] = [values[k], ctx.at];
+  }
+  ctx.emit({ type: 'telemetry', device_id: ctx.deviceId, values: values, at: ctx.at });
+  return true;
+}
+
+function log(params: any, ctx: MethodContext): any {
+  const level = isPlainObject(params) ? params.level : undefined;
+  if ((level !== 'info' && level !== 'warn' && level !== 'error') || typeof params.msg !== 'string')
+    throw rpcError(INVALID_PARAMS, 'log takes {"level":"info"|"warn"|"error","msg":"…"}');
+  ctx.emit({ type: 'log', device_id: ctx.deviceId, level: level, msg: params.msg.substr(0, MAX_LOG), at: ctx.at });
+  return true;
+}
+
+export const METHODS: { [name: string]: DeviceMethod } = {
+  ping: function () {
+    return 'pong';
+  },
+  time: function (params, ctx) {
+    return { unix: ctx.timeSet ? ctx.at : null };
+  },
+  report: report,
+  log: log,
+};

@@ -1,0 +1,146 @@
+// Abuse from the broker: 10,000 connect requests with random ids (the
+// pending table stays capped, memory stays bounded, the gateway still
+// answers), and random or malformed payloads on every topic it reads (no
+// crash, counted drops). Through Mosquitto, with the broker restarted
+// mid-traffic at the end.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { randomBytes } from 'node:crypto';
+import { createMosquitto } from '../mqtt/brokers.ts';
+import type { Mosquitto } from '../mqtt/brokers.ts';
+import { createNodeClient } from '../../src/mqtt/node/client.ts';
+import type { MqttClient } from '../../src/mqtt/client.ts';
+import { GatewayUnderTest } from './harness.ts';
+import { TestDevice, sleep, until } from './device.ts';
+
+let broker: Mosquitto;
+let gw: GatewayUnderTest;
+let dev: TestDevice;
+let flooder: MqttClient;
+
+test.before(async () => {
+  broker = await createMosquitto();
+  gw = new GatewayUnderTest({ brokerPort: broker.port, virtualTime: true, startTime: Math.floor(Date.now() / 1000) });
+  await gw.start();
+  dev = gw.device('steady', { psk: 'k' });
+  await dev.start();
+  await dev.connect();
+  const ap = dev.approved();
+  await gw.admin.ok('POST', '/api/devices/steady/approve', { psk: 'k' });
+  await ap;
+  assert.is((await dev.call('ping')).result, 'pong');
+  flooder = createNodeClient({ host: '127.0.0.1', port: broker.port, clientId: 'flooder', keepalive: 60, maxInflight: 1000 });
+  await new Promise<void>((r) => {
+    flooder.on('connect', () => r());
+    flooder.connect();
+  });
+});
+
+test.after(async () => {
+  dev?.end();
+  flooder?.end();
+  await gw?.stop();
+  await broker?.dispose();
+});
+
+async function drain(): Promise<void> {
+  // the gateway has read everything once a sealed call after it gets its answer;
+  // a tenth of a (virtual) second refills the device's rate bucket for it
+  await gw.advance(0.1);
+  const r = await dev.call('ping', undefined, { ms: 60000 });
+  assert.is(r.result, 'pong', JSON.stringify(r));
+}
+
+test('10,000 connect requests with random ids: pending capped at 32, memory bounded, still answering', async () => {
+  const mem0 = await gw.emu.memory();
+  // in batches, each read by the gateway before the next, so the broker never has to shed any
+  for (let i = 0; i < 10000; i++) {
+    const id = 'f' + randomBytes(6).toString('hex');
+    const pub = randomBytes(32).toString('hex');
+    flooder.publish('jrpc/connect/request', JSON.stringify({ jsonrpc: '2.0', id: i, method: 'connect', params: { device_id: id, pubkey: pub } }), 0);
+    if (i % 250 === 249) await drain();
+  }
+  await until(async () => (await gw.admin.ok('GET', '/api/status')).devices.pending === 32, 60000, 'pending table full');
+  const s = await gw.admin.ok('GET', '/api/status');
+  assert.is(s.devices.pending, 32);
+  const list = await gw.admin.ok('GET', '/api/devices');
+  assert.is(list.filter((d: any) => d.status === 'pending').length, 32);
+  const mem1 = await gw.emu.memory();
+  // 32 pending entries and their bookkeeping, not 10,000
+  assert.ok(mem1.usage - mem0.usage < 3000, `JsVars grew by ${mem1.usage - mem0.usage}`);
+  const refused = (await gw.security())['rate limited'];
+  // every refusal is counted (a little slack for QoS 0 a busy broker may shed)
+  assert.ok(refused >= 9900 && refused <= 10000 - 32, 'refusals counted: ' + refused);
+  // a real new device is refused while the table is full ...
+  const late = gw.device('late-comer');
+  await late.start();
+  const r = await late.connect();
+  assert.is(r.kind, 'refused');
+  // ... and gets in once stale entries may go (they are idle > 60 s)
+  await gw.advance(30);
+  await gw.advance(31);
+  await gw.advance(2);
+  assert.equal(await late.connect({ id: 2 }), { kind: 'pending' });
+  late.end();
+  assert.is((await dev.call('ping')).result, 'pong');
+});
+
+test('random and malformed payloads on every topic: no crash, drops counted', async () => {
+  const sec0 = await gw.security();
+  const topics = ['jrpc/connect/request', 'jrpc/gateway/rx', 'jrpc/gateway/status', 'jrpc/devices/someone/rx', 'jrpc/other'];
+  const samples: string[] = [
+    '',
+    '{',
+    'null',
+    '[]',
+    '"str"',
+    '123',
+    '{"jsonrpc":"2.0"}',
+    '{"jsonrpc":"2.0","id":1,"method":"connect"}',
+    '{"jsonrpc":"2.0","id":1,"method":"connect","params":{"device_id":"x","pubkey":"zz"}}',
+    '{"jsonrpc":"2.0","id":{},"method":"connect","params":{"device_id":"x","pubkey":"' + 'a'.repeat(64) + '"}}',
+    '{"jsonrpc":"2.0","id":1,"method":"connect","params":{"device_id":"' + 'x'.repeat(65) + '","pubkey":"' + 'a'.repeat(64) + '"}}',
+    '{"device_id":"steady","nonce":1e300,"timestamp":1,"ciphertext":"","hmac":""}',
+    '{"device_id":"steady","nonce":5,"timestamp":1,"ciphertext":"AAAAAAAAAAAAAAAAAAAAAA==","hmac":"' + '0'.repeat(64) + '","echo":5}',
+    '{"__proto__":{"x":1},"device_id":"constructor","nonce":5,"timestamp":1,"ciphertext":"AAAAAAAAAAAAAAAAAAAAAA==","hmac":"' + '0'.repeat(64) + '"}',
+    '{"device_id":"hasOwnProperty","nonce":5,"timestamp":1,"ciphertext":"AAAAAAAAAAAAAAAAAAAAAA==","hmac":"' + '0'.repeat(64) + '"}',
+    'x'.repeat(5000),
+    '{"a":' + '['.repeat(2000) + ']'.repeat(2000) + '}',
+  ];
+  for (let i = 0; i < 300; i++) samples.push(randomBytes(1 + (i % 300)).toString('latin1'));
+  for (const t of topics) {
+    for (const s of samples) flooder.publish(t, s, 0);
+    await drain();
+  }
+  const sec1 = await gw.security();
+  assert.ok(sec1.malformed > sec0.malformed + 300, `malformed ${sec0.malformed} → ${sec1.malformed}`);
+  assert.ok(sec1['unknown device'] >= sec0['unknown device'] + 2, 'constructor / hasOwnProperty ids are unknown devices');
+  assert.ok(!gw.out.includes('Uncaught'), 'no uncaught error on the console:\n' + gw.out.slice(-2000));
+  const s = await gw.admin.ok('GET', '/api/status');
+  assert.is(s.mqtt.connected, true);
+});
+
+test('broker restart mid-traffic: the gateway reconnects, resubscribes, and the device goes on', async () => {
+  const pings = (async () => {
+    for (let i = 0; i < 5; i++) await dev.call('ping').catch(() => undefined);
+  })();
+  await broker.stop('SIGKILL');
+  await pings;
+  await sleep(300);
+  await broker.start();
+  // virtual time drives the gateway's reconnect back-off
+  await until(
+    async () => {
+      await gw.advance(2);
+      return (await gw.admin.ok('GET', '/api/status')).mqtt.connected;
+    },
+    20000,
+    'gateway reconnected',
+  );
+  await until(() => dev.client.stats().connected, 20000, 'device reconnected');
+  await sleep(200);
+  assert.is((await dev.call('ping')).result, 'pong');
+  assert.is((await dev.call('report', { after: 1 })).result, true);
+});
+
+test.run();

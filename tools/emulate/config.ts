@@ -1,0 +1,102 @@
+// Flags of `npm run emulate` and the gateway files they put into the
+// emulated flash before boot (gw.cfg, and the dashboard page).
+import { existsSync, readFileSync } from 'node:fs';
+import { jsCrypto } from '../../src/crypto/node/js.ts';
+import { checkPassword, hashPassword } from '../../src/gateway/admin/sessions.ts';
+import { applyConfig, configText, parseBrokerUrl, parseConfig, validPrefix } from '../../src/gateway/config.ts';
+import { readReplaced } from '../../src/gateway/store.ts';
+import { FALLBACK_MODULE } from '../../src/crypto/espruino.ts';
+import { Flash } from '../emulator/flash.ts';
+import { storageOn, utf8Bytes } from './storage.ts';
+
+export const USAGE =
+  'usage: npm run emulate -- --broker mqtt://HOST:PORT --http-port N --storage DIR --admin-password PW [--prefix P] [--offline-timeout S]';
+
+export interface EmulateOptions {
+  broker: string;
+  httpPort: number;
+  storage: string;
+  adminPassword: string;
+  prefix?: string;
+  offlineTimeout?: number;
+}
+
+/** The flags, or a one-line reason they are wrong. */
+export function parseFlags(argv: string[]): EmulateOptions | string {
+  const o: any = {};
+  const names: Record<string, string> = {
+    '--broker': 'broker',
+    '--http-port': 'httpPort',
+    '--storage': 'storage',
+    '--admin-password': 'adminPassword',
+    '--prefix': 'prefix',
+    '--offline-timeout': 'offlineTimeout',
+  };
+  for (let i = 0; i < argv.length; i++) {
+    let flag = argv[i];
+    let value: string | undefined;
+    const eq = flag.indexOf('=');
+    if (flag.startsWith('--') && eq > 0) {
+      value = flag.slice(eq + 1);
+      flag = flag.slice(0, eq);
+    } else value = argv[++i];
+    const key = names[flag];
+    if (!key) return `unknown option ${JSON.stringify(flag)}`;
+    if (value === undefined) return `${flag} needs a value`;
+    if (o[key] !== undefined) return `${flag} given twice`;
+    o[key] = value;
+  }
+  for (const f of ['--broker', '--http-port', '--storage', '--admin-password']) if (o[names[f]] === undefined) return `${f} is required`;
+  if (!parseBrokerUrl(o.broker)) return `--broker must look like mqtt://HOST:PORT, got ${JSON.stringify(o.broker)}`;
+  const port = Number(o.httpPort);
+  if (!/^\d+$/.test(o.httpPort) || port < 1 || port > 65535) return `--http-port must be a port number 1-65535, got ${JSON.stringify(o.httpPort)}`;
+  o.httpPort = port;
+  if (!o.storage) return '--storage needs a directory';
+  if (!o.adminPassword) return '--admin-password must not be empty';
+  if (o.prefix !== undefined && !validPrefix(o.prefix)) return '--prefix must be 1-64 characters of A-Z a-z 0-9 _ . - and inner /';
+  if (o.offlineTimeout !== undefined) {
+    const s = Number(o.offlineTimeout);
+    if (!/^\d+$/.test(o.offlineTimeout) || s < 5 || s > 86400) return '--offline-timeout must be whole seconds from 5 to 86400';
+    o.offlineTimeout = s;
+  }
+  return o as EmulateOptions;
+}
+
+/** Files `provision` copies into the flash (host paths; missing ones are skipped). */
+export interface FlashFiles {
+  /** the gateway image, stored as .bootcde: it runs from flash at every boot, as after `npm run flash` */
+  image?: string;
+  /** dist/dashboard.html.gz → dash.html.gz */
+  dashboard?: string;
+  /** dist/gwcrypto-js.js → the pure-JS crypto module stock firmware loads */
+  cryptoModule?: string;
+}
+
+/**
+ * Writes gw.cfg (merged over what the storage already holds, so settings
+ * changed through the admin API survive unless a flag overrides them) and
+ * `files` into the emulated flash at `o.storage`.
+ */
+export function provision(o: EmulateOptions, files: FlashFiles = {}): void {
+  const st = storageOn(new Flash(o.storage));
+  const current = parseConfig(readReplaced(st, 'gw.cfg')).cfg;
+  const changes: any = { broker: o.broker };
+  if (o.prefix !== undefined) changes.prefix = o.prefix;
+  if (o.offlineTimeout !== undefined) changes.offline_timeout = o.offlineTimeout;
+  const pw = utf8Bytes(o.adminPassword);
+  if (!current.admin || !checkPassword(jsCrypto, pw, current.admin)) changes.admin = hashPassword(jsCrypto, pw);
+  const errors = applyConfig(current, changes);
+  if (errors.length) throw new Error(errors.join('; '));
+  const text = configText(current);
+  if (st.read('gw.cfg') !== text) st.write('gw.cfg', text);
+  const copies: [string, string | undefined][] = [
+    ['.bootcde', files.image],
+    ['dash.html.gz', files.dashboard],
+    [FALLBACK_MODULE, files.cryptoModule],
+  ];
+  for (const [name, path] of copies) {
+    if (!path || !existsSync(path)) continue;
+    const bytes = readFileSync(path).toString('latin1');
+    if (st.read(name) !== bytes) st.write(name, bytes);
+  }
+}
