@@ -41,7 +41,11 @@ const imageBuilds = images
       minify &&
         terser({
           ecma: 5,
-          compress: { passes: 2, unsafe_arrows: false, arrows: false },
+          // pure_getters: no getters with side effects in our code (Espruino's
+          // built-ins have none either); unsafe_proto: [].slice for
+          // Array.prototype.slice. The other unsafe_* options can change results
+          // (NaN comparisons, dropped `new` on built-ins): off.
+          compress: { passes: 3, unsafe_arrows: false, arrows: false, pure_getters: true, unsafe_proto: true },
           mangle: true,
           format: { comments: false, ascii_only: true },
         }),

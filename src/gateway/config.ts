@@ -133,6 +133,7 @@ function credential(v: any): boolean {
 }
 
 // The plain fields: name → [check, what a good value is].
+const CREDENTIAL = [credential, 'a string of at most 128 characters']; // read-only, shared by three fields
 const FIELDS: { [k: string]: any[] } = {
   broker: [
     function (v: any) {
@@ -140,9 +141,9 @@ const FIELDS: { [k: string]: any[] } = {
     },
     'mqtt://host:port',
   ],
-  username: [credential, 'a string of at most 128 characters'],
-  password: [credential, 'a string of at most 128 characters'],
-  console_password: [credential, 'a string of at most 128 characters'],
+  username: CREDENTIAL,
+  password: CREDENTIAL,
+  console_password: CREDENTIAL,
   prefix: [validPrefix, '1-64 characters of A-Z a-z 0-9 _ . - and inner /'],
   admin: [
     function (v: any) {

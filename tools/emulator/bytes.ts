@@ -5,9 +5,7 @@ import { types } from 'node:util';
 
 /** The bytes of an 8-bit string (characters above 255 keep their low byte, as on the device). */
 export function bytesOf(s: string): Buffer {
-  const out = Buffer.allocUnsafe(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 255;
-  return out;
+  return Buffer.from(s, 'latin1'); // Node's latin1 keeps the low byte of each UTF-16 unit
 }
 
 /** An 8-bit string holding exactly these bytes. */
@@ -44,6 +42,14 @@ export function flattenBytes(value: unknown, out: number[] = []): number[] {
     for (let i = 0; i < times; i++) flattenBytes(data, out);
   }
   return out;
+}
+
+/** flattenBytes as a Buffer, without the per-byte array for the common single string or byte array. */
+export function bytesOfData(value: unknown): Buffer {
+  if (typeof value === 'string') return bytesOf(value);
+  if (ArrayBuffer.isView(value) && isByteView(value)) return Buffer.from(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+  if (isArrayBuffer(value)) return Buffer.from(new Uint8Array(value));
+  return Buffer.from(flattenBytes(value));
 }
 
 function isByteView(v: ArrayBufferView): boolean {

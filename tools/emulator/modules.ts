@@ -5,14 +5,14 @@ import crypto from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { flattenBytes } from './bytes.ts';
+import { bytesOfData } from './bytes.ts';
 import { Realm } from './realm.ts';
 
 const ADDON = fileURLToPath(new URL('../../native/build/Release/gateway_crypto.node', import.meta.url));
 
 /** Bytes of a crypto argument: an 8-bit string, typed array, ArrayBuffer or array. */
 function dataBytes(data: unknown): Buffer {
-  return Buffer.from(flattenBytes(data));
+  return bytesOfData(data);
 }
 
 export function cryptoModule(realm: Realm): object {

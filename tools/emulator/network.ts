@@ -4,7 +4,11 @@
 //  - Received data reaches JS as 8-bit strings of at most 536 bytes, one
 //    'data' event per piece; with no 'data' listener it is buffered for
 //    read()/available() and handed over when a listener is added.
-//  - write(x) sends String(x): a Uint8Array goes out as "1,2,3".
+//  - write(x) sends String(x): a Uint8Array goes out as "1,2,3". Written
+//    data waits in the socket's send buffer (a string, as socketserver.c
+//    keeps it) and goes out on idle passes, at most 536 bytes per socket per
+//    pass in one send(): what one callback writes leaves together. Like
+//    network_esp32.c, sockets keep Nagle's algorithm (no TCP_NODELAY).
 //  - A client socket's 'connect' fires on the next idle loop, before the TCP
 //    handshake has finished (the ESP32 driver reports "no data yet" as
 //    connected). A refused or broken connection then closes with 'end' and
@@ -22,7 +26,7 @@
 //  - Only `maxSockets` sockets exist (listening ones included); beyond that
 //    net.connect throws and incoming connections wait unserved.
 import net from 'node:net';
-import { bytesOf, chunks } from './bytes.ts';
+import { NET_CHUNK, bytesOf, chunks } from './bytes.ts';
 import { Realm, listenerKey } from './realm.ts';
 import { Scheduler } from './scheduler.ts';
 import { stringVars } from './jsvars.ts';
@@ -51,6 +55,7 @@ interface Conn {
   closing: boolean; // end() called: close once everything is sent
   server?: Srv; // http: the server that accepted it
   inbox: Buffer[]; // received pieces (<= 536 bytes) not yet handed to JS: one per idle pass
+  outbox: string; // written by JS, not yet sent: at most 536 bytes go per idle pass
   eof: boolean; // the host socket ended or failed: close once the inbox is empty
   finishing: boolean; // the host socket is being ended after end()
   connectPending: boolean; // client: 'connect' not yet reported
@@ -125,7 +130,8 @@ export class Network {
   extraVars(): number {
     let n = 0;
     for (const c of this.conns) {
-      n += 6 + (c.sock.writableLength ? stringVars(c.sock.writableLength) : 0);
+      const unsent = c.outbox.length + c.sock.writableLength;
+      n += 6 + (unsent ? stringVars(unsent) : 0);
       const buf = this.buffers.get(c.js);
       if (buf) n += stringVars(buf.length);
       if (c.rx) n += stringVars(c.rx.length);
@@ -381,7 +387,7 @@ export class Network {
 
   private track(kind: Kind, sock: net.Socket, js: object, res?: object): Conn {
     const c: Conn = {
-      kind, sock, js, res, open: true, closing: false, inbox: [], eof: false, finishing: false, connectPending: kind === 'client', lost: 0,
+      kind, sock, js, res, open: true, closing: false, inbox: [], outbox: '', eof: false, finishing: false, connectPending: kind === 'client', lost: 0,
       rx: '', hadHeaders: false, toReceive: 0, reqEnded: false, headersSent: false, chunked: false, implicitHeaders: [],
     };
     this.conns.add(c);
@@ -421,14 +427,15 @@ export class Network {
         worked = true;
         continue;
       }
+      if (c.outbox.length && this.flush(c)) worked = true;
       const piece = c.inbox.shift();
       if (piece) {
         worked = true;
         const text = piece.toString('latin1');
         if (c.kind === 'http') this.httpReceived(c, text);
         else this.deliver(c.js, text);
-      } else if (c.eof) {
-        worked = true;
+      } else if (c.eof && (!c.outbox.length || !c.sock.writable)) {
+        worked = true; // a half-closed peer still gets what is left to send
         this.closed(c);
       } else if (c.kind === 'http') {
         worked = this.checkHttpDone(c) || worked;
@@ -451,22 +458,33 @@ export class Network {
     return false;
   }
 
+  /** Into the send buffer; the idle loop sends it (flush). */
   private send(c: Conn, text: string): void {
     if (!text.length) return;
+    c.outbox += text;
+    this.scheduler.schedulePump();
+  }
+
+  /** One send() of at most 536 bytes of the send buffer, as socketSendData does on an idle pass. */
+  private flush(c: Conn): boolean {
+    const text = c.outbox.slice(0, NET_CHUNK);
+    c.outbox = c.outbox.slice(text.length);
     if (c.sock.destroyed) {
       c.lost += text.length;
-      return;
+      return true;
     }
     c.sock.write(bytesOf(text), (err) => {
       if (err) {
         c.lost += text.length;
         return;
       }
-      if (c.open && !c.closing && c.sock.writableLength === 0) {
+      if (c.open && !c.closing && !c.outbox.length && c.sock.writableLength === 0) {
         this.realm.emit(c.kind === 'http' ? c.res! : c.js, 'drain', []);
       }
       this.scheduler.schedulePump();
     });
+    if (!c.outbox.length && c.closing && c.kind !== 'http') this.maybeFinish(c);
+    return true;
   }
 
   /** end(): close once everything queued is sent (and, for http, the body has arrived). */
@@ -478,7 +496,7 @@ export class Network {
   }
 
   private maybeFinish(c: Conn): void {
-    if (!c.open || !c.closing || c.finishing) return;
+    if (!c.open || !c.closing || c.finishing || c.outbox.length) return;
     if (c.kind === 'http' && c.toReceive > 0) return;
     if (c.sock.destroyed) {
       this.closed(c);
@@ -497,7 +515,7 @@ export class Network {
     c.open = false;
     this.conns.delete(c);
     if (this.dead) return;
-    const unsent = c.kind === 'client' && (c.sock.writableLength > 0 || c.lost > 0);
+    const unsent = c.kind === 'client' && (c.outbox.length > 0 || c.sock.writableLength > 0 || c.lost > 0);
     if (!c.sock.destroyed) c.sock.destroy();
     if (c.kind === 'http') {
       this.realm.emit(c.res!, 'end', []);
@@ -549,7 +567,7 @@ export class Network {
   private checkHttpDone(c: Conn): boolean {
     if (c.kind !== 'http' || !c.open || !c.hadHeaders || c.inbox.length) return false;
     let worked = false;
-    if (c.toReceive <= 0 && !c.reqEnded && c.sock.writableLength === 0) {
+    if (c.toReceive <= 0 && !c.reqEnded && !c.outbox.length && c.sock.writableLength === 0) {
       c.reqEnded = true;
       this.realm.emit(c.js, 'end', []);
       worked = true;
