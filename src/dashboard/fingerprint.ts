@@ -1,4 +1,7 @@
-import { sha256 } from './sha256';
+// The project's SHA-256 (src/crypto), bundled into the page: the page cannot count on
+// SubtleCrypto, which browsers expose only in secure contexts, and the gateway serves
+// plain HTTP on the LAN.
+import { sha256 } from '../crypto/sha256';
 
 /**
  * The key fingerprint the admin compares with what the device prints:

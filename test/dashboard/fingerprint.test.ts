@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash, randomBytes } from 'node:crypto';
-import { sha256 } from '../../src/dashboard/sha256';
+import { sha256 } from '../../src/crypto/sha256';
 import { fingerprint } from '../../src/dashboard/fingerprint';
 import { fingerprint as deviceFingerprint } from '../../src/device/fingerprint';
 import { jsCrypto } from '../../src/crypto/node/js';

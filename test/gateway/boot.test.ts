@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { Emulator } from '../../tools/emulator/index.ts';
 import { Flash } from '../../tools/emulator/flash.ts';
 import { storageOn } from '../../tools/emulate/storage.ts';
+import { acceptsConnections } from '../../tools/ports.ts';
 import { createAedes } from '../mqtt/brokers.ts';
 import type { AedesBroker } from '../mqtt/brokers.ts';
 import { Admin } from './device.ts';
@@ -47,24 +48,13 @@ async function boot(dir: string, o: { telnetPort?: number } = {}): Promise<Emula
   return emu;
 }
 
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1');
-    s.on('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.on('error', () => resolve(false));
-  });
-}
-
 test('first boot without a password: one is made, printed once, stored hashed; telnet goes off', async () => {
   const dir = flashWith(JSON.stringify({ broker: 'mqtt://127.0.0.1:' + broker.port }));
   const emu = await boot(dir, { telnetPort: 0 });
   const line = await emu.waitForOutput(/admin password \(shown once\): \S+/, 10000);
   const pw = line.split(': ')[1];
   await emu.waitForOutput('mqtt: connected', 10000);
-  assert.not.ok(await canConnect(emu.hostPort(23)), 'the telnet REPL is off');
+  assert.not.ok(await acceptsConnections(emu.hostPort(23)), 'the telnet REPL is off');
   const admin = new Admin('http://127.0.0.1:' + emu.hostPort(80));
   await admin.login(pw);
   const stored = storageOn(new Flash(dir)).read('gw.cfg')!;
@@ -103,7 +93,7 @@ test('telnet "locked": the console asks for the password; without one configured
   const emu2 = await boot(dir2, { telnetPort: 0 });
   await emu2.waitForOutput('mqtt: connected', 10000);
   assert.match(emu2.output, /telnet: "locked" needs console_password/);
-  assert.not.ok(await canConnect(emu2.hostPort(23)));
+  assert.not.ok(await acceptsConnections(emu2.hostPort(23)));
 });
 
 test('a bad gw.cfg: clear console errors, safe defaults, the gateway runs', async () => {

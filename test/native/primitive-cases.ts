@@ -13,6 +13,7 @@ import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { hmac as nobleHmac } from '@noble/hashes/hmac.js';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { x25519 as nobleX25519 } from '@noble/curves/ed25519.js';
+import { LOW_ORDER } from '../crypto/low-order.ts';
 
 /** The primitives as one build of native/ offers them; results may be async. */
 export interface Primitives {
@@ -26,21 +27,6 @@ export interface Primitives {
 
 const vectorsPath = new URL('../fixtures/protocol-vectors.json', import.meta.url);
 const V = JSON.parse(readFileSync(vectorsPath, 'utf8')).primitives;
-
-// u-coordinates of small order on Curve25519 and its twist, and non-canonical
-// encodings (>= p) of 0, 1 and -1: X25519 must give 32 zero bytes for each.
-export const LOW_ORDER = [
-  '0000000000000000000000000000000000000000000000000000000000000000',
-  '0100000000000000000000000000000000000000000000000000000000000000',
-  'e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800',
-  '5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157',
-  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
-  'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
-  'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
-  // the same points with the top bit set, which X25519 ignores
-  'e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b880',
-  'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff',
-];
 
 /** The lengths every variable-length input is tried at (block edges, and two random ones). */
 export const LENGTHS = [0, 1, 63, 64, 65, 1000, randomInt(2, 5000), randomInt(2, 5000)];

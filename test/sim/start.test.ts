@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { freePort } from '../mqtt/brokers.ts';
+import { freePort } from '../../tools/ports.ts';
 import { ROOT, sleep, waitFor } from '../device/rig.ts';
 import { adminLogin } from '../../tools/sim/admin.ts';
 

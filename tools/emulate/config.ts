@@ -7,6 +7,7 @@ import { applyConfig, configText, parseBrokerUrl, parseConfig, validPrefix } fro
 import { readReplaced } from '../../src/gateway/store.ts';
 import { FALLBACK_MODULE } from '../../src/crypto/espruino.ts';
 import { Flash } from '../emulator/flash.ts';
+import { readFlags } from '../flags.ts';
 import { storageOn, utf8Bytes } from './storage.ts';
 
 export const USAGE =
@@ -21,32 +22,21 @@ export interface EmulateOptions {
   offlineTimeout?: number;
 }
 
+const FLAGS: Record<string, keyof EmulateOptions> = {
+  '--broker': 'broker',
+  '--http-port': 'httpPort',
+  '--storage': 'storage',
+  '--admin-password': 'adminPassword',
+  '--prefix': 'prefix',
+  '--offline-timeout': 'offlineTimeout',
+};
+
 /** The flags, or a one-line reason they are wrong. */
 export function parseFlags(argv: string[]): EmulateOptions | string {
-  const o: any = {};
-  const names: Record<string, string> = {
-    '--broker': 'broker',
-    '--http-port': 'httpPort',
-    '--storage': 'storage',
-    '--admin-password': 'adminPassword',
-    '--prefix': 'prefix',
-    '--offline-timeout': 'offlineTimeout',
-  };
-  for (let i = 0; i < argv.length; i++) {
-    let flag = argv[i];
-    let value: string | undefined;
-    const eq = flag.indexOf('=');
-    if (flag.startsWith('--') && eq > 0) {
-      value = flag.slice(eq + 1);
-      flag = flag.slice(0, eq);
-    } else value = argv[++i];
-    const key = names[flag];
-    if (!key) return `unknown option ${JSON.stringify(flag)}`;
-    if (value === undefined) return `${flag} needs a value`;
-    if (o[key] !== undefined) return `${flag} given twice`;
-    o[key] = value;
-  }
-  for (const f of ['--broker', '--http-port', '--storage', '--admin-password']) if (o[names[f]] === undefined) return `${f} is required`;
+  const read = readFlags(argv, { valued: FLAGS });
+  if (typeof read === 'string') return read;
+  const o: any = read;
+  for (const f of ['--broker', '--http-port', '--storage', '--admin-password']) if (o[FLAGS[f]] === undefined) return `${f} is required`;
   if (!parseBrokerUrl(o.broker)) return `--broker must look like mqtt://HOST:PORT, got ${JSON.stringify(o.broker)}`;
   const port = Number(o.httpPort);
   if (!/^\d+$/.test(o.httpPort) || port < 1 || port > 65535) return `--http-port must be a port number 1-65535, got ${JSON.stringify(o.httpPort)}`;

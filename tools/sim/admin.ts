@@ -1,22 +1,31 @@
 // A small client of the gateway's admin API (ADMIN-API.md): log in once,
-// then JSON requests with the bearer token. Errors carry the API's message.
+// then JSON requests with the bearer token. Errors carry the API's message and
+// HTTP status. Used by the simulator, the bench and the device tests.
 export interface AdminClient {
+  /** The session's bearer token (also for GET /ws). */
+  token: string;
   get(path: string): Promise<any>;
   post(path: string, body?: unknown): Promise<any>;
+  put(path: string, body: unknown): Promise<any>;
   del(path: string): Promise<any>;
   devices(): Promise<any[]>;
   device(id: string): Promise<any | undefined>;
   security(): Promise<Record<string, number>>;
 }
 
-export async function adminLogin(base: string, password: string): Promise<AdminClient> {
-  // 408 and 503 say "send it again": the gateway has few sockets and sheds load.
+/**
+ * Logs in at `base` (e.g. "http://127.0.0.1:8080"). A request answered 408 or
+ * 503 is sent again, up to `attempts` times in all: the gateway has few
+ * sockets and sheds load. The bench passes 1, so what it counts and times is
+ * the gateway's first answer.
+ */
+export async function adminLogin(base: string, password: string, attempts = 4): Promise<AdminClient> {
   async function request(method: string, path: string, body?: unknown, token?: string): Promise<any> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await once(method, path, body, token);
       } catch (e: any) {
-        if (attempt >= 4 || (e.status !== 408 && e.status !== 503)) throw e;
+        if (attempt >= attempts || (e.status !== 408 && e.status !== 503)) throw e;
         await new Promise((r) => setTimeout(r, 300 * attempt));
       }
     }
@@ -48,8 +57,10 @@ export async function adminLogin(base: string, password: string): Promise<AdminC
   const login = await request('POST', '/api/login', { password });
   const token: string = login.token;
   const client: AdminClient = {
+    token,
     get: (path) => request('GET', path, undefined, token),
     post: (path, body) => request('POST', path, body ?? {}, token),
+    put: (path, body) => request('PUT', path, body, token),
     del: (path) => request('DELETE', path, undefined, token),
     devices: () => client.get('/api/devices'),
     async device(id) {

@@ -1,4 +1,6 @@
 // Flags of `npm run sim`, checked up front: a mistake gives one line and the usage.
+import { readFlags } from '../flags';
+
 export const ATTACKS = ['replay', 'tamper', 'spoof-key', 'forge-approval', 'stale', 'wrong-psk', 'flood'] as const;
 export type Attack = (typeof ATTACKS)[number];
 
@@ -48,27 +50,8 @@ const PREFIX = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
 
 /** The options, 'help', or a one-line reason the flags are wrong. */
 export function parseArgs(argv: string[]): SimOptions | 'help' | string {
-  const raw: Record<string, string> = {};
-  let json = false;
-  for (let i = 0; i < argv.length; i++) {
-    let flag = argv[i];
-    if (flag === '--help' || flag === '-h') return 'help';
-    if (flag === '--json') {
-      json = true;
-      continue;
-    }
-    let value: string | undefined;
-    const eq = flag.indexOf('=');
-    if (flag.startsWith('--') && eq > 0) {
-      value = flag.slice(eq + 1);
-      flag = flag.slice(0, eq);
-    } else value = argv[++i];
-    const key = VALUED[flag];
-    if (!key) return `unknown option ${JSON.stringify(flag)}`;
-    if (value === undefined) return `${flag} needs a value`;
-    if (raw[key] !== undefined) return `${flag} given twice`;
-    raw[key] = value;
-  }
+  const raw = readFlags(argv, { valued: VALUED, switches: { '--json': 'json' }, help: true });
+  if (typeof raw === 'string') return raw;
   if (raw.broker === undefined) return '--broker is required';
   if (!/^mqtt:\/\/[^/:@]+(:\d{1,5})?\/?$/.test(raw.broker)) return `--broker must look like mqtt://HOST:PORT, got ${JSON.stringify(raw.broker)}`;
   const devices = raw.devices === undefined ? 3 : wholeNumber(raw.devices, 1, 1000);
@@ -99,6 +82,6 @@ export function parseArgs(argv: string[]): SimOptions | 'help' | string {
     adminPassword: raw.adminPassword,
     attack: raw.attack as Attack | undefined,
     duration,
-    json,
+    json: raw.json === 'true',
   };
 }
