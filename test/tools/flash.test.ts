@@ -1,17 +1,13 @@
 // npm run flash: the real `espruino` CLI uploads an image into the emulator
 // over TCP; after a restart the board boots it. And the one-line errors.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Emulator } from '../../tools/emulator/index.ts';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const FLASH = join(ROOT, 'tools/flash/cli.ts');
+import { flash, unusedPort } from './flash-run.ts';
 
 const IMAGE = `// flash test image: a marker at boot and a web page on port 80
 var http = require("http");
@@ -21,24 +17,6 @@ http.createServer(function (req, res) {
 }).listen(80);
 E.on("init", function () { print("FLASHED IMAGE BOOTED"); });
 `;
-
-function flash(args: string[], timeoutMs = 90000): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', FLASH, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`flash ${args.join(' ')} did not exit:\n${out}\n${err}`));
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, err });
-    });
-  });
-}
 
 const test = suite<{ dir: string }>('npm run flash', { dir: '' });
 test.before((ctx) => {
@@ -53,10 +31,11 @@ test('uploads into .bootcde over TCP with the real CLI; the image runs after a r
   writeFileSync(file, IMAGE);
   const emu = await Emulator.start({ storageDir: join(dir, 'flash'), telnetPort: 0, portMap: { 80: 0 } });
   try {
-    const r = await flash(['--port', `tcp://127.0.0.1:${emu.hostPort(23)}`, '--file', file]);
+    const r = await flash(['--port', `tcp://127.0.0.1:${emu.hostPort(23)}`, '--file', file, '--image-only']);
     assert.is(r.code, 0, r.out + r.err);
-    assert.match(r.out, /uploading .* to \.bootcde on tcp:\/\/127\.0\.0\.1:\d+/);
-    assert.match(r.out, /written 1\/1 chunks/);
+    assert.match(r.out, /flashing gateway onto tcp:\/\/127\.0\.0\.1:\d+: only \.bootcde/);
+    assert.match(r.out, /\[1\/1\] \.bootcde from .*image\.js \(\d+ bytes\)/);
+    assert.match(r.out, /sent 100%/);
     assert.match(r.out, /done: .* runs at every boot/);
     assert.match(emu.eval('require("Storage").read(".bootcde")'), /flash test image/);
     await emu.restart();
@@ -73,7 +52,7 @@ test('an image that switches the telnet REPL off as it boots still counts as fla
   writeFileSync(file, '// telnet off at boot, as the gateway does\nrequire("TelnetServer").setOptions({ mode: "off" });\nprint("QUIET IMAGE UP");\n');
   const emu = await Emulator.start({ storageDir: join(dir, 'flash2'), telnetPort: 0 });
   try {
-    const r = await flash(['--port', `tcp://127.0.0.1:${emu.hostPort(23)}`, '--file', file]);
+    const r = await flash(['--port', `tcp://127.0.0.1:${emu.hostPort(23)}`, '--file', file, '--image-only']);
     assert.is(r.code, 0, r.out + r.err);
     await emu.waitForOutput('QUIET IMAGE UP');
     await emu.restart();
@@ -95,14 +74,10 @@ test('no --port: a one-line hint, exit 2', async ({ dir }) => {
 test('a serial port that is not there, and nothing listening on a TCP port: what to do', async ({ dir }) => {
   const file = join(dir, 'image.js');
   writeFileSync(file, IMAGE);
-  const serial = await flash(['--port', '/dev/ttyUSB-not-there', '--file', file]);
+  const serial = await flash(['--port', '/dev/ttyUSB-not-there', '--file', file, '--image-only']);
   assert.is(serial.code, 1);
   assert.match(serial.err, /^flash: no serial port \/dev\/ttyUSB-not-there: plug the board in/);
-  const probe = net.createServer();
-  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-  const port = (probe.address() as net.AddressInfo).port;
-  await new Promise((r) => probe.close(r));
-  const tcp = await flash(['--port', `tcp://127.0.0.1:${port}`, '--file', file]);
+  const tcp = await flash(['--port', `tcp://127.0.0.1:${await unusedPort()}`, '--file', file, '--image-only']);
   assert.is(tcp.code, 1);
   assert.match(tcp.err, /^flash: nothing answers at tcp:\/\/127\.0\.0\.1:\d+: start the emulator with `npm run emu -- --telnet \d+`/);
 });
@@ -117,7 +92,7 @@ test('a device that does not answer the REPL: a one-line error', async ({ dir })
   });
   await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
   try {
-    const r = await flash(['--port', `tcp://127.0.0.1:${(silent.address() as net.AddressInfo).port}`, '--file', file]);
+    const r = await flash(['--port', `tcp://127.0.0.1:${(silent.address() as net.AddressInfo).port}`, '--file', file, '--image-only']);
     assert.is(r.code, 1);
     assert.match(r.err, /^flash: the device on tcp:\/\/127\.0\.0\.1:\d+ did not answer the Espruino REPL/);
   } finally {

@@ -1,51 +1,60 @@
 #!/usr/bin/env node
-// npm run flash -- [--image gateway|sensor] --port PORT [--baud N] [--file FILE.js]
+// npm run flash -- --port PORT [--image gateway|sensor] [--config FILE.json] [--native] [--image-only] [--file FILE.js]
 // npm run flash -- --firmware DIR --port /dev/ttyUSB0 [--baud N]
 //
-// Uploads an Espruino image with the real `espruino` CLI so it lands in
-// Storage as .bootcde and runs at every boot (its SAVE_ON_SEND=1 mode):
-// into a board on USB (--port /dev/ttyUSB0, needs the optional `serialport`
-// package) or over TCP into the emulator or a board's telnet REPL
-// (--port tcp://127.0.0.1:PORT). Builds dist/ first when it is missing or
-// older than the sources. --firmware flashes a custom Espruino build
-// (bootloader 0x1000, partition table 0x8000, app 0x10000) with esptool.
-//
-// Offline by design: the CLI reads the board description from
-// tools/flash/board/ESP32.json and looks for modules there too, so it never
-// fetches espruino.com.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// Uploads everything a board needs with the real `espruino` CLI: into a board
+// on USB (--port /dev/ttyUSB0, needs the optional `serialport` package) or
+// over TCP into the emulator or a board's telnet REPL (--port
+// tcp://127.0.0.1:PORT). In this order, each Storage file checked on the
+// board (length and CRC32) before the next: the pure-JS crypto module stock
+// firmware needs (gwcrypto-js), the configuration (gw.cfg or sensor.cfg, from
+// --config, checked here first with the firmware's own reader), the dashboard
+// page (dash.html.gz, gateway only), and last the image into .bootcde, which
+// the board boots at once with everything present and at every power-on.
+// Builds dist/ first when it is missing or older than the sources. --firmware
+// flashes a custom Espruino build (bootloader 0x1000, partition table 0x8000,
+// app 0x10000) with esptool.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import { delimiter, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { FALLBACK_MODULE } from '../../src/crypto/espruino.ts';
+import { type BoardKind, checkConfig, configFileName, GATEWAY_CONFIG_FILE } from './board-config.ts';
+import { ESPRUINO_CLI, ROOT } from './espruino-cli.ts';
+import { Fail } from './fail.ts';
+import { crc32, hex, uploadImage, uploadStorageFile } from './upload.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BOARD_DIR = fileURLToPath(new URL('./board', import.meta.url));
-const ESPRUINO_CLI = join(ROOT, 'node_modules/espruino/bin/espruino-cli.js');
-const CHUNK = 1024; // the CLI writes .bootcde in 1024-character pieces
-/** The CLI only reports completion of a send longer than its 512-byte block (espruino 0.1.67). */
-const MIN_UPLOAD = 600;
+/** The Storage file the gateway serves its dashboard page from (src/gateway/http/server.ts). */
+const DASHBOARD_FILE = 'dash.html.gz';
 
-const USAGE = `usage: npm run flash -- --port PORT [--image gateway|sensor] [--file FILE.js] [--baud N] [--no-build]
+const USAGE = `usage: npm run flash -- --port PORT [--image gateway|sensor] [--config FILE.json] [--native] [--image-only]
+                        [--file FILE.js] [--baud N] [--no-build]
        npm run flash -- --firmware DIR --port /dev/ttyUSB0 [--baud N]
+Uploads into the board's Storage, each file checked on the board (length and CRC32), the image last:
+  gwcrypto-js          the pure-JS crypto stock Espruino loads (dist/gwcrypto-js.js); not with --native
+  gw.cfg / sensor.cfg  the configuration from --config; without --config the board keeps the one it has
+  dash.html.gz         the dashboard page, for the gateway (dist/dashboard.html.gz)
+  .bootcde             the image (dist/NAME.js): the board boots it now and at every power-on
+Options:
   --port PORT       /dev/ttyUSB0 (a board on USB) or tcp://HOST:PORT (the emulator's --telnet, a board's telnet; default port 23)
-  --image NAME      which build to upload: gateway (default) or sensor (dist/NAME.js, built when stale)
-  --file FILE.js    upload this file instead of a build
+  --image NAME      gateway (default) or sensor: which build to upload (built when stale), and which files go with it
+  --config FILE     the configuration, JSON, checked before anything is sent with the firmware's own reader:
+                    gw.cfg fields in src/gateway/config.ts, sensor.cfg fields in src/device/sensor/config.ts;
+                    Wi-Fi for both as "wifi": {"ssid": "...", "password": "..."}
+  --native          the board runs the custom firmware with GatewayCrypto (board/README.md): skip gwcrypto-js
+  --image-only      upload only the image; the board keeps its other files
+  --file FILE.js    upload this file as the image instead of the build (--image still picks the other files)
   --baud N          serial speed (default 115200)
   --no-build        do not run the build, even when dist/ is stale
   --firmware DIR    flash bootloader.bin, partitions*.bin and espruino.bin from DIR with esptool`;
 
-class Fail extends Error {
-  constructor(message: string, readonly code = 1) {
-    super(message);
-  }
-}
-
 interface Args {
-  image: string;
+  image: BoardKind;
   file?: string;
+  config?: string;
+  native: boolean;
+  imageOnly: boolean;
   port?: string;
   baud?: number;
   build: boolean;
@@ -53,7 +62,7 @@ interface Args {
 }
 
 function parse(argv: string[]): Args {
-  const args: Args = { image: 'gateway', build: true };
+  const args: Args = { image: 'gateway', native: false, imageOnly: false, build: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (): string => {
@@ -67,12 +76,23 @@ function parse(argv: string[]): Args {
         process.stdout.write(USAGE + '\n');
         process.exit(0);
         break;
-      case '--image':
-        args.image = value();
-        if (!/^(gateway|sensor)$/.test(args.image)) throw new Fail(`--image is gateway or sensor, got ${args.image}\n${USAGE}`, 2);
+      case '--image': {
+        const v = value();
+        if (v !== 'gateway' && v !== 'sensor') throw new Fail(`--image is gateway or sensor, got ${v}\n${USAGE}`, 2);
+        args.image = v;
         break;
+      }
       case '--file':
         args.file = value();
+        break;
+      case '--config':
+        args.config = value();
+        break;
+      case '--native':
+        args.native = true;
+        break;
+      case '--image-only':
+        args.imageOnly = true;
         break;
       case '--port':
       case '-p':
@@ -94,6 +114,9 @@ function parse(argv: string[]): Args {
       default:
         throw new Fail(`unknown option ${a}\n${USAGE}`, 2);
     }
+  }
+  if (args.imageOnly && args.config !== undefined) {
+    throw new Fail('--image-only uploads only the image: leave out --config, or --image-only to upload the configuration', 2);
   }
   return args;
 }
@@ -155,90 +178,22 @@ function newestMtime(path: string): number {
   return newest;
 }
 
-function ensureBuilt(image: string, build: boolean): string {
-  const out = join(ROOT, 'dist', `${image}.js`);
-  const inputs = ['src', 'rollup.config.mjs', 'tsconfig.json', 'package.json'].map((p) => join(ROOT, p)).filter(existsSync);
-  const stale = !existsSync(out) || Math.max(...inputs.map(newestMtime)) > statSync(out).mtimeMs;
+/** dist/NAME for each of `names`, built first when one is missing or older than the sources. */
+function ensureBuilt(names: string[], build: boolean): string[] {
+  const outs = names.map((n) => join(ROOT, 'dist', n));
+  if (!outs.length) return outs;
+  const inputs = ['src', 'tools/dashboard', 'rollup.config.mjs', 'tsconfig.json', 'package.json'].map((p) => join(ROOT, p)).filter(existsSync);
+  const newestInput = Math.max(...inputs.map(newestMtime));
+  const stale = outs.find((o) => !existsSync(o) || newestInput > statSync(o).mtimeMs);
   if (stale && build) {
-    process.stdout.write(`building (dist/${image}.js is ${existsSync(out) ? 'older than the sources' : 'missing'})...\n`);
+    const rel = relative(ROOT, stale);
+    process.stdout.write(`building (${rel} is ${existsSync(stale) ? 'older than the sources' : 'missing'})...\n`);
     const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
     if (r.status !== 0) throw new Fail('the build failed (see above): fix it, then flash again');
   }
-  if (!existsSync(out)) throw new Fail(`dist/${image}.js was not built: is its entry point in src/ yet?`);
-  return out;
-}
-
-// ------------------------------------------------------------------ upload
-
-function upload(file: string, port: string, baud: number | undefined): Promise<void> {
-  let code = readFileSync(file, 'latin1');
-  const size = code.length;
-  // Trailing blank lines are harmless and let the CLI notice the end of a tiny upload.
-  if (code.length < MIN_UPLOAD) code += '\n'.repeat(MIN_UPLOAD - code.length);
-  const dir = mkdtempSync(join(tmpdir(), 'flash-'));
-  const sent = join(dir, 'image.js');
-  writeFileSync(sent, code, 'latin1');
-  const chunks = Math.ceil(code.length / CHUNK);
-  const cliArgs = [ESPRUINO_CLI, '--no-ble', '-v', '-p', port, '--config', 'SAVE_ON_SEND=1',
-    '--config', `BOARD_JSON_URL=${BOARD_DIR}`, '--config', `MODULE_URL=${BOARD_DIR}`];
-  if (baud) cliArgs.push('-b', String(baud));
-  cliArgs.push(sent);
-  process.stdout.write(`uploading ${relative(process.cwd(), file) || file} (${size} bytes) to .bootcde on ${port}\n`);
-
-  return new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, cliArgs, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let problem: string | undefined;
-    let complete = false;
-    let written = 0;
-    let loadSent = false; // every chunk is written and load() is on its way
-    let rest = '';
-    const limit = setTimeout(() => {
-      problem ??= `the device on ${port} did not answer the Espruino REPL in time: check that it runs Espruino ` +
-        `(and the --baud for USB), then try again`;
-      child.kill();
-    }, 30000 + chunks * 1000);
-    const progress = () => process.stdout.write(`  written ${Math.min(written, chunks)}/${chunks} chunks\n`);
-    const onLine = (line: string) => {
-      if (line.startsWith('--] ')) {
-        const text = line.slice(4).replace(/\x1b\[J|\r/g, '');
-        if (text.trim() && text.trim() !== '>') process.stdout.write(`  device: ${text}\n`);
-      } else if (line.includes('Splitting for Storage.write')) {
-        written++;
-        progress();
-      } else if (line.includes('Splitting for load()')) {
-        loadSent = true;
-      } else if (line.includes('Upload Complete')) {
-        complete = true;
-      } else if (/Disconnected/.test(line) && loadSent) {
-        // The image booted and closed the telnet REPL (the gateway switches it off at boot).
-        complete = true;
-        process.stdout.write('  (the board closed its telnet REPL as the image booted)\n');
-      } else if (/Unable to retrieve board information|No result found for|Prompt not detected/.test(line)) {
-        problem ??= `the device on ${port} did not answer the Espruino REPL handshake: is it running Espruino ` +
-          `(and, for USB, at the right --baud)?`;
-      } else if (/RECEIVE ERROR|Unable to connect|Disconnected/.test(line) && !complete) {
-        problem ??= `the connection to ${port} failed or dropped during the upload; try again`;
-      }
-    };
-    const onData = (d: Buffer) => {
-      rest += d.toString('latin1');
-      let nl: number;
-      while ((nl = rest.indexOf('\n')) >= 0) {
-        onLine(rest.slice(0, nl));
-        rest = rest.slice(nl + 1);
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (status) => {
-      clearTimeout(limit);
-      if (rest) onLine(rest);
-      rmSync(dir, { recursive: true, force: true });
-      if (problem) reject(new Fail(problem));
-      else if (!complete || status !== 0) reject(new Fail(`the espruino CLI stopped before the upload completed (exit ${status}); try again`));
-      else resolve();
-    });
-  });
+  const missing = outs.find((o) => !existsSync(o));
+  if (missing) throw new Fail(`${relative(ROOT, missing)} was not built: is its entry point in src/ yet?`);
+  return outs;
 }
 
 // ------------------------------------------------------------------ firmware
@@ -278,6 +233,52 @@ function flashFirmware(dir: string, port: string | undefined, baud: number | und
 
 // ------------------------------------------------------------------ main
 
+/** A Storage file to upload before the image. */
+interface BoardFile {
+  name: string;
+  /** where it comes from, as shown */
+  from: string;
+  bytes: Buffer;
+  /** companion files erased on the board with it */
+  erase: string[];
+}
+
+function shown(path: string): string {
+  return relative(process.cwd(), path) || path;
+}
+
+/** --config read and checked with the firmware's reader, with its notes; fails on a bad file. */
+function configFile(args: Args): { file?: BoardFile; notes: string[] } {
+  if (args.config === undefined) return { notes: [] };
+  if (!existsSync(args.config)) throw new Fail(`no such file: ${args.config}`, 2);
+  const bytes = readFileSync(args.config);
+  const checked = checkConfig(args.image, args.config, bytes);
+  if (typeof checked === 'string') throw new Fail(checked, 2);
+  const name = configFileName(args.image);
+  // a leftover gw.cfg.new (a replace cut short by power loss) would win over the new gw.cfg at boot (src/gateway/store.ts)
+  const erase = name === GATEWAY_CONFIG_FILE ? [GATEWAY_CONFIG_FILE + '.new'] : [];
+  return { file: { name, from: shown(args.config), bytes, erase }, notes: checked };
+}
+
+/** The image and the Storage files that go before it, in upload order (builds dist/ when stale). */
+function boardFiles(args: Args, config: BoardFile | undefined): { image: string; files: BoardFile[] } {
+  const needModule = !args.imageOnly && !args.native;
+  const needPage = !args.imageOnly && args.image === 'gateway';
+  const builds = [
+    ...(args.file === undefined ? [`${args.image}.js`] : []),
+    ...(needModule ? ['gwcrypto-js.js'] : []),
+    ...(needPage ? ['dashboard.html.gz'] : []),
+  ];
+  const built = ensureBuilt(builds, args.build);
+  const dist = (name: string) => built[builds.indexOf(name)];
+  const fromDist = (name: string, file: string): BoardFile => ({ name, from: shown(dist(file)), bytes: readFileSync(dist(file)), erase: [] });
+  const files: BoardFile[] = [];
+  if (needModule) files.push(fromDist(FALLBACK_MODULE, 'gwcrypto-js.js'));
+  if (config) files.push(config);
+  if (needPage) files.push(fromDist(DASHBOARD_FILE, 'dashboard.html.gz'));
+  return { image: args.file ?? dist(`${args.image}.js`), files };
+}
+
 async function main(): Promise<void> {
   const args = parse(process.argv.slice(2));
   if (args.firmware !== undefined) {
@@ -285,18 +286,41 @@ async function main(): Promise<void> {
     process.stdout.write('firmware flashed: now upload the program with `npm run flash -- --port ' + args.port + '`\n');
     return;
   }
-  if (!args.port) {
+  const port = args.port;
+  if (!port) {
     throw new Fail('no --port: give --port /dev/ttyUSB0 for a board on USB, or --port tcp://127.0.0.1:PORT for the ' +
       'emulator (`npm run emu -- --telnet PORT`) or a board\'s telnet', 2);
   }
-  let file: string;
-  if (args.file !== undefined) {
-    if (!existsSync(args.file)) throw new Fail(`no such file: ${args.file}`, 2);
-    file = args.file;
-  } else file = ensureBuilt(args.image, args.build);
-  await checkPort(args.port);
-  await upload(file, args.port, args.baud);
-  process.stdout.write(`done: ${relative(process.cwd(), file) || file} is in .bootcde on ${args.port} and runs at every boot\n`);
+  // Everything is read and checked before the board is touched.
+  const config = configFile(args);
+  if (args.file !== undefined && !existsSync(args.file)) throw new Fail(`no such file: ${args.file}`, 2);
+  await checkPort(port);
+  const { image, files } = boardFiles(args, config.file);
+
+  const cfgName = configFileName(args.image);
+  if (args.imageOnly) process.stdout.write(`flashing ${args.image} onto ${port}: only .bootcde (--image-only: the board keeps its other files)\n`);
+  else process.stdout.write(`flashing ${args.image} onto ${port}: ${[...files.map((f) => f.name), '.bootcde'].join(', ')}\n`);
+  if (!args.imageOnly && !config.file) process.stdout.write(`  ${cfgName}: no --config, so the board keeps the ${cfgName} it has\n`);
+  for (const n of config.notes) process.stdout.write(`  ${cfgName}: ${n}\n`);
+
+  const count = files.length + 1;
+  for (let i = 0; i < files.length; i++) {
+    const f = files[i];
+    process.stdout.write(`[${i + 1}/${count}] ${f.name} from ${f.from} (${f.bytes.length} bytes)\n`);
+    const stored = await uploadStorageFile(f.name, f.bytes, f.erase, port, args.baud);
+    process.stdout.write(`  checked on the board: ${f.bytes.length} bytes, CRC32 ${hex(crc32(f.bytes))}\n`);
+    if (args.native && !stored.native) {
+      throw new Fail(`--native, but the firmware on ${port} has no GatewayCrypto module: flash without --native ` +
+        '(stock Espruino needs gwcrypto-js), or put the custom firmware on first (board/README.md)');
+    }
+    if (f.name === FALLBACK_MODULE && stored.native) {
+      process.stdout.write('  (this firmware has GatewayCrypto built in and does not need gwcrypto-js: --native skips it)\n');
+    }
+  }
+  process.stdout.write(`[${count}/${count}] .bootcde from ${shown(image)} (${statSync(image).size} bytes)\n`);
+  await uploadImage(image, port, args.baud);
+  const others = files.length ? `, with ${files.map((f) => f.name).join(', ')}` : '';
+  process.stdout.write(`done: ${shown(image)} is in .bootcde on ${port} and runs at every boot${others}\n`);
 }
 
 main().catch((e) => {
