@@ -1,6 +1,7 @@
 // The gateway configuration (Storage file "gw.cfg", JSON). Parsing never
 // throws: every bad field is reported in `errors` and replaced by its safe
 // default, so a broken file gives a clear console message, not a dead gateway.
+import { isHex, isObject, isStr } from '../protocol/bytes';
 
 export interface Limits {
   envelope: number; // max envelope bytes on P/gateway/rx
@@ -69,7 +70,7 @@ export interface Broker {
 
 /** "mqtt://host[:port]" → {host, port}; undefined when not of that form. */
 export function parseBrokerUrl(url: string): Broker | undefined {
-  if (typeof url !== 'string' || url.indexOf('mqtt://') !== 0) return undefined;
+  if (!isStr(url) || url.indexOf('mqtt://') !== 0) return undefined;
   let rest = url.substr(7);
   if (rest.charAt(rest.length - 1) === '/') rest = rest.substr(0, rest.length - 1);
   if (rest.indexOf('@') >= 0 || rest.indexOf('/') >= 0) return undefined;
@@ -97,7 +98,7 @@ function isDigits(s: string): boolean {
 
 /** A topic prefix: 1–64 of A-Z a-z 0-9 _ . - and inner '/' (no MQTT wildcards). */
 export function validPrefix(p: any): boolean {
-  if (typeof p !== 'string' || !p.length || p.length > 64) return false;
+  if (!isStr(p) || !p.length || p.length > 64) return false;
   if (p.charAt(0) === '/' || p.charAt(p.length - 1) === '/') return false;
   for (let i = 0; i < p.length; i++) {
     const c = p.charAt(i);
@@ -110,14 +111,11 @@ function isIdChar(c: string): boolean {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c === '_' || c === '.' || c === '-';
 }
 
-function isHex(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if ('0123456789abcdef'.indexOf(s.charAt(i)) < 0) return false;
-  return s.length > 0;
-}
-
+/** "salt:hash", both non-empty lowercase hex. */
 function isSaltedHash(s: string): boolean {
   const i = s.indexOf(':');
-  return i > 0 && isHex(s.substr(0, i)) && isHex(s.substr(i + 1));
+  const n = s.length - i - 1;
+  return i > 0 && n > 0 && isHex(s.substr(0, i), i) && isHex(s.substr(i + 1), n);
 }
 
 function isWholeIn(v: any, range: number[]): boolean {
@@ -125,7 +123,7 @@ function isWholeIn(v: any, range: number[]): boolean {
 }
 
 function shortString(v: any, max: number): boolean {
-  return typeof v === 'string' && v.length <= max;
+  return isStr(v) && v.length <= max;
 }
 
 function credential(v: any): boolean {
@@ -147,7 +145,7 @@ const FIELDS: { [k: string]: any[] } = {
   prefix: [validPrefix, '1-64 characters of A-Z a-z 0-9 _ . - and inner /'],
   admin: [
     function (v: any) {
-      return v === '' || (typeof v === 'string' && isSaltedHash(v));
+      return v === '' || (isStr(v) && isSaltedHash(v));
     },
     '"<salt hex>:<hash hex>"',
   ],
@@ -172,7 +170,7 @@ const FIELDS: { [k: string]: any[] } = {
  */
 export function applyConfig(cfg: Config, src: any): string[] {
   const errors: string[] = [];
-  if (!src || typeof src !== 'object' || Array.isArray(src)) return ['the configuration is not a JSON object'];
+  if (!isObject(src)) return ['the configuration is not a JSON object'];
   for (const k in src) {
     const v = src[k];
     const f = FIELDS.hasOwnProperty(k) ? FIELDS[k] : undefined;
@@ -180,10 +178,10 @@ export function applyConfig(cfg: Config, src: any): string[] {
       if (f[0](v)) (cfg as any)[k] = v;
       else errors.push(k + ' must be ' + f[1]);
     } else if (k === 'wifi') {
-      if (v && typeof v === 'object' && shortString(v.ssid, 32) && shortString(v.password || '', 64)) cfg.wifi = { ssid: v.ssid, password: v.password || '' };
+      if (isObject(v) && shortString(v.ssid, 32) && shortString(v.password || '', 64)) cfg.wifi = { ssid: v.ssid, password: v.password || '' };
       else errors.push('wifi must be {"ssid":"…","password":"…"}');
     } else if (k === 'limits') {
-      if (!v || typeof v !== 'object' || Array.isArray(v)) errors.push('limits must be an object');
+      if (!isObject(v)) errors.push('limits must be an object');
       else
         for (const n in v) {
           const range = LIMIT_RANGES.hasOwnProperty(n) ? LIMIT_RANGES[n] : undefined;

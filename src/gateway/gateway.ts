@@ -117,11 +117,12 @@ function unknown(id: string): Refusal {
   return refusal(404, 'not_found', 'No device ' + id + '.');
 }
 
-function conflict(message: string): Refusal {
-  return refusal(409, 'conflict', message);
+/** 409: device `id` is not in the state the operation needs. */
+function conflict(id: string, what: string): Refusal {
+  return refusal(409, 'conflict', 'Device ' + id + what);
 }
 
-const FLASH_FULL = refusal(503, 'unavailable', 'Flash is full: nothing was changed.');
+const FLASH_FULL = refusal(503, 'unavailable', 'Flash full.');
 
 export function createGateway(env: GatewayEnv): Gateway {
   const crypto = env.crypto;
@@ -297,7 +298,7 @@ export function createGateway(env: GatewayEnv): Gateway {
     const old = hot['#' + id];
     const h = reg.newHot(c, env.mono());
     if (old) {
-      h.tel = old.tel;
+      if (old.tel) h.tel = old.tel;
       h.cc = old.cc;
     }
     hot['#' + id] = h;
@@ -437,12 +438,12 @@ export function createGateway(env: GatewayEnv): Gateway {
   function call(id: string, method: string, params: any, timeoutMs: number, cb: (timedOut: boolean, reply?: CallResult) => void): Refusal | undefined {
     const h = hot['#' + id];
     if (!h && !pending['#' + id]) return unknown(id);
-    if (!h || !h.k) return conflict('Device ' + id + ' has no session: approve it first.');
-    if (callCount >= MAX_CALLS) return refusal(503, 'busy', 'Too many device calls in progress; try again shortly.');
+    if (!h || !h.k) return conflict(id, ' has no session.');
+    if (callCount >= MAX_CALLS) return refusal(503, 'busy', 'Too many calls in progress.');
     const rpcId = ++callSeq;
     const text = requestText(rpcId, method, params);
-    if (text.length > MAX_CALL_TEXT) return refusal(413, 'too_large', 'The call does not fit one envelope.');
-    if (!seal(id, h, text, 1)) return refusal(503, 'unavailable', 'The gateway cannot send right now.');
+    if (text.length > MAX_CALL_TEXT) return refusal(413, 'too_large', 'Call too large.');
+    if (!seal(id, h, text, 1)) return refusal(503, 'unavailable', 'Cannot send now.');
     callCount++;
     calls[rpcId] = {
       dev: id,
@@ -480,7 +481,7 @@ export function createGateway(env: GatewayEnv): Gateway {
 
   function approve(id: string, psk: string | undefined): Refusal | undefined {
     const p = pending['#' + id];
-    if (!p) return hot['#' + id] ? conflict('Device ' + id + ' has no pending request.') : unknown(id);
+    if (!p) return hot['#' + id] ? conflict(id, ' is not pending.') : unknown(id);
     let hashHex = '';
     if (psk) {
       const hash = pskHash(crypto, psk);
@@ -488,20 +489,24 @@ export function createGateway(env: GatewayEnv): Gateway {
       if (p.pr) q.pskProof = p.pr;
       if (!checkPskProof(crypto, hash, q)) {
         security('psk proof', id);
-        return refusal(409, 'psk_mismatch', p.pr ? "The device's PSK proof does not match this PSK." : 'The device sent no PSK proof: approve it without a PSK.');
+        return refusal(409, 'psk_mismatch', p.pr ? 'Wrong PSK.' : 'The device has no PSK.');
       }
       hashHex = toHex(hash);
-    } else if (p.pr) return refusal(409, 'psk_required', 'The device holds a PSK: enter it to approve.');
+    } else if (p.pr) return refusal(409, 'psk_required', 'The device needs its PSK.');
     const old = reg.cold(id);
     const c = newSession(id, p.pk, p.n || (old ? old.n : ''), hashHex, old ? old.a : null);
-    if (!c) return refusal(400, 'bad_key', 'No session can be made with this device key (or flash is full).');
-    sendPlain(id, approvedNotificationText(approval(id, c)), 1);
+    if (!c) return refusal(400, 'bad_key', 'Bad device key, or flash full.');
+    // A full QoS 1 window (PUBACKs queued behind a burst of device traffic)
+    // refuses the publish: send it at QoS 0 rather than leave the device
+    // waiting for its next connect request (60 s while pending).
+    const text = approvedNotificationText(approval(id, c));
+    if (!sendPlain(id, text, 1)) sendPlain(id, text, 0);
     changed(id);
     return undefined;
   }
 
   function reject(id: string): Refusal | undefined {
-    if (!pending['#' + id]) return hot['#' + id] ? conflict('Device ' + id + ' has no pending request.') : unknown(id);
+    if (!pending['#' + id]) return hot['#' + id] ? conflict(id, ' is not pending.') : unknown(id);
     reg.dropPending(id);
     if (hot['#' + id]) changed(id);
     else removed(id);
@@ -510,7 +515,7 @@ export function createGateway(env: GatewayEnv): Gateway {
 
   function revoke(id: string): Refusal | undefined {
     const h = hot['#' + id];
-    if (!h || !h.k) return h || pending['#' + id] ? conflict('Device ' + id + ' has no session to revoke.') : unknown(id);
+    if (!h || !h.k) return h || pending['#' + id] ? conflict(id, ' has no session.') : unknown(id);
     seal(id, h, notificationText('revoked'), 1); // best effort
     const c = reg.cold(id) as Cold;
     c.g = c.k = c.p = '';
@@ -540,7 +545,7 @@ export function createGateway(env: GatewayEnv): Gateway {
 
   function setMethods(id: string, allow: string[]): Refusal | undefined {
     const h = hot['#' + id];
-    if (!h) return pending['#' + id] ? conflict('Approve device ' + id + ' first.') : unknown(id);
+    if (!h) return pending['#' + id] ? conflict(id, ' is not approved.') : unknown(id);
     const c = reg.cold(id) as Cold;
     c.a = allow;
     if (!reg.putCold(id, c)) return FLASH_FULL;

@@ -47,7 +47,7 @@ function boot(): void {
     const pw = randomPassword(crypto);
     cfg.admin = hashPassword(crypto, pw);
     if (saveConfig()) console.log('admin password (shown once): ' + pw);
-    else console.log('admin password (not saved, flash full; valid until restart): ' + pw);
+    else console.log('admin password (flash full: until restart): ' + pw);
   }
 
   let mqtt: MqttClient | undefined;

@@ -1,6 +1,7 @@
 // Methods a device may call on the gateway (PROTOCOL.md §7). Adding one is
 // one function here: it gets the params and a context, returns the result,
 // or throws rpcError(code, message) for a JSON-RPC error.
+import { isObject, isStr } from '../protocol/bytes';
 import { INVALID_PARAMS } from '../protocol/jsonrpc';
 
 export interface MethodContext {
@@ -25,20 +26,16 @@ const MAX_KEY = 32;
 const MAX_TEXT = 64;
 const MAX_LOG = 256;
 
-function isPlainObject(v: any): boolean {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function report(params: any, ctx: MethodContext): any {
-  if (!isPlainObject(params)) throw rpcError(INVALID_PARAMS, 'report takes an object of readings');
+  if (!isObject(params)) throw rpcError(INVALID_PARAMS, 'report takes an object of readings');
   const tel = ctx.telemetry();
   let n = Object.keys(tel).length;
   const values: any = {};
   for (const k in params) {
     const v = params[k];
-    const ok = typeof v === 'number' || typeof v === 'boolean' || v === null || (typeof v === 'string' && v.length <= MAX_TEXT);
+    const ok = typeof v === 'number' || typeof v === 'boolean' || v === null || (isStr(v) && v.length <= MAX_TEXT);
     // names that an object already has (__proto__, constructor…) cannot be stored safely
-    if (!ok || k.length > MAX_KEY || k === '__proto__' || k in {}) throw rpcError(INVALID_PARAMS, 'readings are numbers, booleans or short strings under short names');
+    if (!ok || k.length > MAX_KEY || k === '__proto__' || k in {}) throw rpcError(INVALID_PARAMS, 'readings: numbers, booleans or short strings');
     values[k] = v;
   }
   for (const k in values) {
@@ -53,8 +50,8 @@ function report(params: any, ctx: MethodContext): any {
 }
 
 function log(params: any, ctx: MethodContext): any {
-  const level = isPlainObject(params) ? params.level : undefined;
-  if ((level !== 'info' && level !== 'warn' && level !== 'error') || typeof params.msg !== 'string')
+  const level = isObject(params) ? params.level : undefined;
+  if ((level !== 'info' && level !== 'warn' && level !== 'error') || !isStr(params.msg))
     throw rpcError(INVALID_PARAMS, 'log takes {"level":"info"|"warn"|"error","msg":"…"}');
   ctx.emit({ type: 'log', device_id: ctx.deviceId, level: level, msg: params.msg.substr(0, MAX_LOG), at: ctx.at });
   return true;

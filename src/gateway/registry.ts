@@ -61,6 +61,11 @@ export interface Pending {
 
 export const DEFAULT_ALLOW = ['ping', 'time', 'report', 'log'];
 
+// What a new hot record starts with, shared through its prototype: a field
+// costs the record JsVars only once written (many devices never touch cd,
+// cc, al or f). Written fields shadow these; nothing ever writes to here.
+const HOT_DEFAULTS = { al: '', r: 0, t: 0, R: 0, m: -1, w: 0, f: true, b: -1, cr: 0, ct: 0, cd: 0, cc: -1 };
+
 export class Registry {
   // Both maps are keyed '#' + device id: a device id such as "constructor" or
   // "__proto__" (valid by its charset) must not meet an object's built-ins.
@@ -112,24 +117,13 @@ export class Registry {
   }
 
   newHot(c: Cold, mono: number): Hot {
-    return {
-      s: c.s,
-      k: c.k ? fromBytes(fromHex(c.k) as Uint8Array) : '',
-      g: c.g.substr(0, 8),
-      al: c.a ? ',' + c.a.join(',') + ',' : '',
-      r: 0,
-      t: 0,
-      R: 0,
-      m: -1,
-      w: 0,
-      f: true,
-      b: -1,
-      bt: mono,
-      cr: 0,
-      ct: 0,
-      cd: 0,
-      cc: -1,
-    };
+    const h: Hot = Object.create(HOT_DEFAULTS);
+    h.s = c.s;
+    h.k = c.k ? fromBytes(fromHex(c.k) as Uint8Array) : '';
+    h.g = c.g.substr(0, 8);
+    if (c.a) h.al = ',' + c.a.join(',') + ',';
+    h.bt = mono;
+    return h;
   }
 
   /** The flash record of `id`, read back from the newest registry slot. */

@@ -32,6 +32,7 @@ import {
   PUBREC,
   PUBREL,
   SUBACK,
+  checkQos,
   createParser,
   encodeAck,
   encodeConnect,
@@ -169,10 +170,6 @@ function checkFilter(filter: string): void {
 function checkTopic(topic: string): void {
   if (!topic || topic.indexOf('+') >= 0 || topic.indexOf('#') >= 0 || topic.indexOf('\x00') >= 0)
     throw new Error('mqtt: bad topic ' + topic);
-}
-
-function checkQos(qos: number): void {
-  if (qos !== 0 && qos !== 1) throw new Error('mqtt: QoS must be 0 or 1');
 }
 
 // States of the connection.
@@ -419,7 +416,7 @@ export function createClient(o: ClientOptions, transport: Transport, clock: Cloc
       checkTopic(topic);
       if (typeof payload !== 'string') throw new Error('mqtt: payload must be a byte string');
       const q = qos || 0;
-      checkQos(q);
+      checkQos(q, 1);
       if (!q) {
         if (state !== CONNECTED) {
           counts.droppedOutgoing++;
@@ -444,7 +441,7 @@ export function createClient(o: ClientOptions, transport: Transport, clock: Cloc
     subscribe: function (filter, qos) {
       checkFilter(filter);
       const q = qos || 0;
-      checkQos(q);
+      checkQos(q, 1);
       let s: Subscription | undefined;
       for (let i = 0; i < subs.length; i++) if (subs[i].topic === filter) s = subs[i];
       if (s) s.qos = q;

@@ -83,7 +83,7 @@ function frame(first: number, body: string): string {
   return head + body;
 }
 
-function checkQos(qos: number, max: number): void {
+export function checkQos(qos: number, max: number): void {
   if (!(qos >= 0 && qos <= max && qos % 1 === 0)) throw new Error('mqtt: QoS must be 0..' + max);
 }
 

@@ -30,9 +30,20 @@ export function toHex(b: Uint8Array): string {
   return s;
 }
 
+// Shared type tests: one call instead of a `typeof` phrase at every check
+// keeps the device images small.
+export function isStr(v: unknown): v is string {
+  return typeof v === 'string';
+}
+
+/** A JSON object: not null, not an array. */
+export function isObject(v: unknown): v is { [k: string]: any } {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 /** true when `v` is a string of exactly `length` lowercase hex digits. */
 export function isHex(v: unknown, length: number): v is string {
-  if (typeof v !== 'string' || v.length !== length) return false;
+  if (!isStr(v) || v.length !== length) return false;
   for (let i = 0; i < length; i++) if (HEX.indexOf(v.charAt(i)) < 0) return false;
   return true;
 }

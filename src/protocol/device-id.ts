@@ -1,9 +1,10 @@
 // Device ids (PROTOCOL.md §1): 1–64 of A-Z a-z 0-9 _ . -, safe as one MQTT topic level.
+import { isStr } from './bytes';
 
 export const MAX_DEVICE_ID = 64;
 
 export function isDeviceId(v: unknown): v is string {
-  if (typeof v !== 'string' || v.length < 1 || v.length > MAX_DEVICE_ID) return false;
+  if (!isStr(v) || v.length < 1 || v.length > MAX_DEVICE_ID) return false;
   for (let i = 0; i < v.length; i++) {
     const c = v.charCodeAt(i);
     const ok =

@@ -3,7 +3,7 @@
 // Hex is lowercase only, as §1 says: a key or proof in uppercase is refused,
 // since the proofs MAC the hex text itself and "same pubkey" compares text.
 import { Crypto } from '../crypto/types';
-import { toBytes, toHex, isHex, fromHex, isSafeUint, equalBytes } from './bytes';
+import { toBytes, toHex, isHex, isObject, isStr, fromHex, isSafeUint, equalBytes } from './bytes';
 import { isDeviceId } from './device-id';
 import { parseJson, stringifyJson, isRpcId, RpcId, NOT_AUTHENTICATED } from './jsonrpc';
 import { MAX_ENVELOPE_BYTES } from './envelope';
@@ -58,24 +58,24 @@ function utf8Length(s: string): number {
 
 /** A connect request payload (byte string) read and checked; never throws. */
 export function parseConnectRequest(payload: string, maxBytes?: number): ConnectParse {
-  if (typeof payload !== 'string' || payload.length > (maxBytes === undefined ? MAX_ENVELOPE_BYTES : maxBytes)) {
+  if (!isStr(payload) || payload.length > (maxBytes === undefined ? MAX_ENVELOPE_BYTES : maxBytes)) {
     return { ok: false, reason: 'too large' };
   }
   const m: any = parseJson(payload);
-  if (typeof m !== 'object' || m === null || Array.isArray(m)) return { ok: false, reason: 'not a JSON object' };
+  if (!isObject(m)) return { ok: false, reason: 'not a JSON object' };
   const id = isRpcId(m.id) ? m.id : undefined;
   const p = m.params;
-  const deviceId = typeof p === 'object' && p !== null && isDeviceId(p.device_id) ? p.device_id : undefined;
+  const deviceId = isObject(p) && isDeviceId(p.device_id) ? p.device_id : undefined;
   const fail = function (reason: string): ConnectParse {
     return { ok: false, reason: reason, id: id, deviceId: deviceId };
   };
   if (m.jsonrpc !== '2.0' || m.method !== 'connect') return fail('not a JSON-RPC 2.0 connect request');
   if (id === undefined) return fail('id missing or not a string or non-negative integer');
-  if (typeof p !== 'object' || p === null || Array.isArray(p)) return fail('params must be an object');
+  if (!isObject(p)) return fail('params must be an object');
   if (deviceId === undefined) return fail('device_id must be 1-64 of A-Z a-z 0-9 _ . -');
   if (!isHex(p.pubkey, 64)) return fail('pubkey must be 64 lowercase hex');
   if (p.psk_proof !== undefined && !isHex(p.psk_proof, 64)) return fail('psk_proof must be 64 lowercase hex');
-  if (p.name !== undefined && (typeof p.name !== 'string' || utf8Length(p.name) > MAX_NAME_CHARS)) {
+  if (p.name !== undefined && (!isStr(p.name) || utf8Length(p.name) > MAX_NAME_CHARS)) {
     return fail('name must be a string of at most 64 characters');
   }
   const request: ConnectRequest = { id: id, deviceId: deviceId, pubkey: p.pubkey };
@@ -143,21 +143,21 @@ export type ConnectReply =
  * A `refused` reply is unauthenticated too: wait and retry, do not give up.
  */
 export function readConnectReply(c: Crypto, payload: string, e: ConnectExpectation): ConnectReply {
-  const m: any = typeof payload === 'string' && payload.length <= MAX_ENVELOPE_BYTES ? parseJson(payload) : undefined;
-  if (typeof m !== 'object' || m === null || m.jsonrpc !== '2.0') return { kind: 'ignored', reason: 'not JSON-RPC' };
+  const m: any = isStr(payload) && payload.length <= MAX_ENVELOPE_BYTES ? parseJson(payload) : undefined;
+  if (!isObject(m) || m.jsonrpc !== '2.0') return { kind: 'ignored', reason: 'not JSON-RPC' };
   let fields: any;
   if (m.method === 'approved') fields = m.params;
   else if (m.error !== undefined) {
     const err = m.error;
-    if (typeof err === 'object' && err !== null && typeof err.code === 'number' && typeof err.message === 'string') {
+    if (isObject(err) && typeof err.code === 'number' && isStr(err.message)) {
       return { kind: 'refused', code: err.code, message: err.message };
     }
     return { kind: 'ignored', reason: 'malformed error' };
-  } else if (typeof m.result === 'object' && m.result !== null) {
+  } else if (isObject(m.result)) {
     if (m.result.status === 'pending') return { kind: 'pending' };
     if (m.result.status === 'approved') fields = m.result;
   }
-  if (typeof fields !== 'object' || fields === null) return { kind: 'ignored', reason: 'not a connect reply' };
+  if (!isObject(fields)) return { kind: 'ignored', reason: 'not a connect reply' };
   if (fields.device_id !== e.deviceId) return { kind: 'ignored', reason: 'another device' };
   if (!isHex(fields.gateway_pubkey, 64)) return { kind: 'ignored', reason: 'bad gateway_pubkey' };
   const time = fields.time === undefined || fields.time === null ? null : fields.time;

@@ -1,7 +1,7 @@
 // Sealed envelopes of PROTOCOL.md §5: seal, and open with every receiver
 // check of §5.3 in order. Pure: the caller owns sessions, clocks and counters.
 import { Crypto } from '../crypto/types';
-import { toBytes, fromBytes, toHex, isHex, fromHex, toBase64, fromBase64, isSafeUint, decimal, putU64, equalBytes } from './bytes';
+import { toBytes, fromBytes, toHex, isHex, isObject, isStr, fromHex, toBase64, fromBase64, isSafeUint, decimal, putU64, equalBytes } from './bytes';
 import { SessionKeys } from './keys';
 import { isDeviceId } from './device-id';
 import { parseJson, classify, isRpcId, RpcId, RpcKind, PARSE_ERROR, INVALID_REQUEST } from './jsonrpc';
@@ -134,16 +134,16 @@ function drop(step: number, reason: DropReason): Refused {
 
 // Step 1: the payload as an Envelope, and its ciphertext bytes; undefined if malformed.
 function readEnvelope(payload: unknown, maxBytes: number): { env: Envelope; sealed: Uint8Array } | undefined {
-  if (typeof payload !== 'string' || payload.length > maxBytes) return undefined;
+  if (!isStr(payload) || payload.length > maxBytes) return undefined;
   const e: any = parseJson(payload);
-  if (typeof e !== 'object' || e === null || Array.isArray(e)) return undefined;
+  if (!isObject(e)) return undefined;
   if (!isDeviceId(e.device_id) || !isSafeUint(e.nonce) || e.nonce < 1 || !isSafeUint(e.timestamp)) return undefined;
-  if (typeof e.ciphertext !== 'string' || !isHex(e.hmac, 64)) return undefined;
+  if (!isStr(e.ciphertext) || !isHex(e.hmac, 64)) return undefined;
   if (e.echo !== undefined && e.echo !== null && !isHex(e.echo, 32)) return undefined;
   const sealed = fromBase64(e.ciphertext);
   if (!sealed || sealed.length < 16) return undefined;
   const env: Envelope = { device_id: e.device_id, nonce: e.nonce, timestamp: e.timestamp, ciphertext: e.ciphertext, hmac: e.hmac };
-  if (typeof e.echo === 'string') env.echo = e.echo;
+  if (isStr(e.echo)) env.echo = e.echo;
   return { env: env, sealed: sealed };
 }
 

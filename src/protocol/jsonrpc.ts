@@ -1,6 +1,6 @@
 // JSON-RPC 2.0 over byte strings: parse, classify, build. Text stays in the
 // byte-string convention (UTF-8 carried as bytes) on Espruino and Node alike.
-import { isSafeUint } from './bytes';
+import { isObject, isSafeUint, isStr } from './bytes';
 
 export const PARSE_ERROR = -32700;
 export const INVALID_REQUEST = -32600;
@@ -28,11 +28,7 @@ export interface Classified {
 }
 
 export function isRpcId(v: unknown): v is RpcId {
-  return typeof v === 'string' || isSafeUint(v);
-}
-
-function isObject(v: unknown): v is { [k: string]: any } {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+  return isStr(v) || isSafeUint(v);
 }
 
 function has(o: object, k: string): boolean {
@@ -102,7 +98,7 @@ export function parseJson(text: string): unknown {
  */
 export function stringifyJson(value: unknown): string {
   const text = JSON.stringify(value);
-  if (typeof text !== 'string') return 'null'; // undefined or a function, as JSON would in an array
+  if (!isStr(text)) return 'null'; // undefined or a function, as JSON would in an array
   if (text.indexOf('\\u00') < 0) return text;
   let out = '';
   let from = 0;
@@ -124,7 +120,7 @@ export function stringifyJson(value: unknown): string {
 export function classify(m: unknown): Classified | undefined {
   if (!isObject(m) || m.jsonrpc !== '2.0') return undefined;
   if (has(m, 'method')) {
-    if (typeof m.method !== 'string' || has(m, 'result') || has(m, 'error')) return undefined;
+    if (!isStr(m.method) || has(m, 'result') || has(m, 'error')) return undefined;
     if (has(m, 'params') && (typeof m.params !== 'object' || m.params === null)) return undefined;
     if (!has(m, 'id')) return { kind: 'notification', method: m.method, id: null };
     return isRpcId(m.id) ? { kind: 'request', method: m.method, id: m.id } : undefined;
@@ -132,7 +128,7 @@ export function classify(m: unknown): Classified | undefined {
   if (!has(m, 'id') || has(m, 'result') === has(m, 'error')) return undefined;
   if (has(m, 'error')) {
     const e = m.error;
-    if (!isObject(e) || typeof e.code !== 'number' || Math.floor(e.code) !== e.code || typeof e.message !== 'string') {
+    if (!isObject(e) || typeof e.code !== 'number' || Math.floor(e.code) !== e.code || !isStr(e.message)) {
       return undefined;
     }
     if (m.id === null) return { kind: 'response', method: '', id: null };

@@ -1,6 +1,7 @@
 // The AdminCore of admin-core.md: one dispatcher for the HTTP routes and the
 // /ws JSON-RPC methods. It checks parameters, then asks the Gateway.
 import type { Crypto } from '../../crypto/types';
+import { isObject, isStr } from '../../protocol/bytes';
 import { isDeviceId } from '../../protocol/device-id';
 import { applyConfig, configText, publicConfig } from '../config';
 import type { Config } from '../config';
@@ -25,7 +26,7 @@ export interface AdminEnv {
 
 const SETTABLE = ',broker,username,password,prefix,offline_timeout,limits,';
 const METHOD_NAME = '1-64 printable characters, no spaces or commas.';
-const FLASH_FULL: AdminError = { status: 503, code: 'unavailable', message: 'Flash is full: nothing was changed.' };
+const FLASH_FULL: AdminError = { status: 503, code: 'unavailable', message: 'Flash full.' };
 const MAX_ALLOW = 32;
 
 function bad(message: string): AdminError {
@@ -33,7 +34,7 @@ function bad(message: string): AdminError {
 }
 
 function isMethodName(m: any): boolean {
-  if (typeof m !== 'string' || !m.length || m.length > 64) return false;
+  if (!isStr(m) || !m.length || m.length > 64) return false;
   for (let i = 0; i < m.length; i++) {
     const c = m.charCodeAt(i);
     if (c <= 32 || c >= 127 || c === 44) return false; // printable, no comma
@@ -62,8 +63,8 @@ export function createAdminCore(a: AdminEnv): AdminCore {
   }
 
   function password(p: any, reply: AdminReply): void {
-    if (typeof p.old !== 'string' || typeof p.new !== 'string') return reply(bad('Send {"old":"…","new":"…"}.'));
-    if (p.new.length < 8 || p.new.length > 128) return reply(bad('The new password needs 8 to 128 characters.'));
+    if (!isStr(p.old) || !isStr(p.new)) return reply(bad('Send {"old":"…","new":"…"}.'));
+    if (p.new.length < 8 || p.new.length > 128) return reply(bad('Password: 8-128 characters.'));
     if (!checkPassword(a.crypto, p.old, a.cfg.admin)) return reply({ status: 403, code: 'forbidden', message: 'The old password is wrong.' });
     const before = a.cfg.admin;
     a.cfg.admin = hashPassword(a.crypto, p.new);
@@ -95,9 +96,9 @@ export function createAdminCore(a: AdminEnv): AdminCore {
 
   function deviceCall(id: string, p: any, reply: AdminReply): void {
     if (!isMethodName(p.method)) return reply(bad('method: ' + METHOD_NAME));
-    if (p.params !== undefined && (typeof p.params !== 'object' || p.params === null)) return reply(bad('params must be an object or an array.'));
+    if (p.params !== undefined && (typeof p.params !== 'object' || p.params === null)) return reply(bad('params: an object or array.'));
     const t = p.timeout_ms === undefined ? 5000 : p.timeout_ms;
-    if (typeof t !== 'number' || !(t >= 1 && t <= 60000)) return reply(bad('timeout_ms must be from 1 to 60000.'));
+    if (typeof t !== 'number' || !(t >= 1 && t <= 60000)) return reply(bad('timeout_ms: 1 to 60000.'));
     const r = gw.call(id, p.method, p.params, Math.floor(t), function (timedOut, answer) {
       if (timedOut) reply({ status: 504, code: 'timeout', message: 'The device did not answer within ' + t + ' ms.' });
       else reply(null, answer);
@@ -106,7 +107,7 @@ export function createAdminCore(a: AdminEnv): AdminCore {
   }
 
   function call(method: string, params: any, reply: AdminReply): void {
-    const p = params && typeof params === 'object' && !Array.isArray(params) ? params : {};
+    const p = isObject(params) ? params : {};
     switch (method) {
       case 'devices.list': {
         const ids = gw.deviceIds();
@@ -127,12 +128,12 @@ export function createAdminCore(a: AdminEnv): AdminCore {
     }
     if (method.indexOf('device.') !== 0) return reply({ status: 404, code: 'not_found', message: 'Unknown admin method ' + method + '.' });
     const id = p.device_id;
-    if (!isDeviceId(id) || !gw.known(id)) return reply({ status: 404, code: 'not_found', message: 'No device ' + (typeof id === 'string' ? id.substr(0, 64) : '') + '.' });
+    if (!isDeviceId(id) || !gw.known(id)) return reply({ status: 404, code: 'not_found', message: 'No device ' + (isStr(id) ? id.substr(0, 64) : '') + '.' });
     switch (method) {
       case 'device.get':
         return reply(null, gw.device(id));
       case 'device.approve':
-        if (p.psk !== undefined && p.psk !== null && (typeof p.psk !== 'string' || p.psk.length > 256)) return reply(bad('psk must be a string of at most 256 characters.'));
+        if (p.psk !== undefined && p.psk !== null && (!isStr(p.psk) || p.psk.length > 256)) return reply(bad('psk: at most 256 characters.'));
         return done(reply, gw.approve(id, p.psk || undefined), gw.device(id));
       case 'device.reject':
         return done(reply, gw.reject(id), { ok: true });
@@ -155,9 +156,9 @@ export function createAdminCore(a: AdminEnv): AdminCore {
   return {
     call: function (method, params, reply) {
       try {
-        call(typeof method === 'string' ? method : '', params, reply);
+        call(isStr(method) ? method : '', params, reply);
       } catch (e) {
-        reply({ status: 500, code: 'internal', message: 'The gateway failed on this request: ' + e });
+        reply({ status: 500, code: 'internal', message: 'Failed: ' + e });
       }
     },
     login: function (pw, now) {

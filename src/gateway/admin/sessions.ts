@@ -3,7 +3,7 @@
 // slow-down of ADMIN-API.md: after 5 failures within a minute, at most one
 // attempt per second, and the failed answer itself is held back 1 s.
 import type { Crypto } from '../../crypto/types';
-import { equalBytes, fromHex, toBytes, toHex } from '../../protocol/bytes';
+import { equalBytes, fromHex, isStr, toBytes, toHex } from '../../protocol/bytes';
 import type { AdminError } from './types';
 
 const IDLE_S = 12 * 3600;
@@ -47,8 +47,8 @@ export class Sessions {
 
   login(password: string, now: number): { token: string } | AdminError {
     if (now < this.notBefore)
-      return { status: 429, code: 'rate_limited', message: 'Too many wrong passwords; wait a second and try again.', retry_after: 1 };
-    if (typeof password !== 'string' || !checkPassword(this.crypto, password, this.stored())) {
+      return { status: 429, code: 'rate_limited', message: 'Too many tries: wait a second.', retry_after: 1 };
+    if (!isStr(password) || !checkPassword(this.crypto, password, this.stored())) {
       const recent: number[] = [];
       for (let i = 0; i < this.fails.length; i++) if (this.fails[i] > now - FAIL_WINDOW_S) recent.push(this.fails[i]);
       recent.push(now);
@@ -75,7 +75,7 @@ export class Sessions {
   }
 
   check(token: string, now: number): boolean {
-    if (typeof token !== 'string' || token.length !== 32) return false;
+    if (!isStr(token) || token.length !== 32) return false;
     const t = this.live[token];
     if (t === undefined || !this.live.hasOwnProperty(token)) return false;
     if (now - t > IDLE_S) {

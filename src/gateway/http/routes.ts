@@ -1,5 +1,6 @@
 // The /api routes of ADMIN-API.md mapped onto AdminCore.call. No I/O here:
 // the server hands in the parsed request and gets one reply back.
+import { isObject, isStr } from '../../protocol/bytes';
 import type { AdminCore, AdminError } from '../admin/types';
 
 export type RouteReply = (status: number, body: any, headers?: { [h: string]: string }) => void;
@@ -12,8 +13,8 @@ export function errorBody(e: AdminError): any {
   return { error: { code: e.code, message: e.message } };
 }
 
-const UNAUTHORIZED = adminError(401, 'unauthorized', 'Log in first (POST /api/login), then send the session cookie or a Bearer token.');
-const WRONG_METHOD = adminError(405, 'method_not_allowed', 'Wrong HTTP method for this route.');
+const UNAUTHORIZED = adminError(401, 'unauthorized', 'Log in first.');
+const WRONG_METHOD = adminError(405, 'method_not_allowed', 'Wrong method.');
 
 const ACTIONS = ',approve,reject,revoke,methods,call,';
 
@@ -39,12 +40,12 @@ export function route(core: AdminCore, method: string, path: string, body: any, 
     });
   }
   const p = path.split('/'); // "", "api", ...
-  const params = body && typeof body === 'object' && !Array.isArray(body) ? body : {};
+  const params = isObject(body) ? body : {};
   if (body !== undefined && params !== body) return fail(adminError(400, 'bad_request', 'The body must be a JSON object.'));
 
   if (path === '/api/login') {
     if (method !== 'POST') return fail(WRONG_METHOD);
-    if (typeof params.password !== 'string') return fail(adminError(400, 'bad_request', 'Send {"password":"…"}.'));
+    if (!isStr(params.password)) return fail(adminError(400, 'bad_request', 'Send {"password":"…"}.'));
     const r: any = core.login(params.password, now);
     if (r.token === undefined) {
       // after repeated failures the wrong-password answer is held back (ADMIN-API.md slow-down)

@@ -103,7 +103,7 @@ export function startHttp(port: number, o: HttpOptions): any {
     stopTimer(c);
     c.timer = setTimeout(function () {
       c.timer = undefined;
-      fail(c, 408, 'timeout', 'Too slow: send the request again.');
+      fail(c, 408, 'timeout', 'Too slow.');
     }, ms);
   }
 
@@ -111,7 +111,7 @@ export function startHttp(port: number, o: HttpOptions): any {
   // each chunk is looked up anew (a Storage compaction may move the file).
   function servePage(c: Conn, req: any): void {
     const page = storage.read(PAGE);
-    if (!page) return fail(c, 404, 'not_found', 'No dashboard page in flash (dash.html.gz).');
+    if (!page) return fail(c, 404, 'not_found', 'No dash.html.gz in flash.');
     const size = page.length;
     const tag = pageTag(page);
     const headers: any = { ETag: tag, 'Cache-Control': 'no-cache', Connection: 'close' };
@@ -139,13 +139,13 @@ export function startHttp(port: number, o: HttpOptions): any {
     active++;
     const lim = o.limits();
     if (active > lim.http_conns) {
-      return fail(c, 503, 'busy', 'Busy: try again in a second.', { 'Retry-After': '1' });
+      return fail(c, 503, 'busy', 'Busy: try again.', { 'Retry-After': '1' });
     }
     deadline(c, lim.http_timeout_s * 1000);
     const url: string = req.url || '';
     let hsize = 0;
     for (const k in req.headers) hsize += k.length + String(req.headers[k]).length + 4;
-    if (url.length > MAX_URL || hsize > MAX_HEADERS) return fail(c, 413, 'too_large', 'The URL or headers are too large.');
+    if (url.length > MAX_URL || hsize > MAX_HEADERS) return fail(c, 413, 'too_large', 'URL or headers too large.');
     const path = url.split('?')[0];
     const method: string = req.method;
     const token = sessionToken(req.headers);
@@ -161,9 +161,9 @@ export function startHttp(port: number, o: HttpOptions): any {
     }
     const lenText = header(req.headers, 'content-length');
     const len = lenText === undefined ? 0 : parseInt(lenText, 10);
-    if (!(len >= 0)) return fail(c, 400, 'bad_request', 'Content-Length is not a number.');
+    if (!(len >= 0)) return fail(c, 400, 'bad_request', 'Bad Content-Length.');
     if (len > lim.http_body) return fail(c, 413, 'too_large', 'The body is larger than ' + lim.http_body + ' bytes.');
-    if (header(req.headers, 'transfer-encoding')) return fail(c, 400, 'bad_request', 'Send a Content-Length, not chunked.');
+    if (header(req.headers, 'transfer-encoding')) return fail(c, 400, 'bad_request', 'Content-Length needed.');
 
     let body = '';
     function complete(): void {
@@ -179,14 +179,14 @@ export function startHttp(port: number, o: HttpOptions): any {
           sendJson(c, status, obj, headers);
         });
       } catch (e) {
-        fail(c, 500, 'internal', 'The gateway failed on this request: ' + e);
+        fail(c, 500, 'internal', 'Failed: ' + e);
       }
     }
     if (len === 0) return complete();
     req.on('data', function (chunk: string) {
       if (c.done) return;
       body += chunk;
-      if (body.length > len) fail(c, 400, 'bad_request', 'The body is longer than its Content-Length.');
+      if (body.length > len) fail(c, 400, 'bad_request', 'Body longer than Content-Length.');
       else if (body.length === len) complete();
     });
     req.on('close', function () {
