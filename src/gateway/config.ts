@@ -1,7 +1,7 @@
 // The gateway configuration (Storage file "gw.cfg", JSON). Parsing never
 // throws: every bad field is reported in `errors` and replaced by its safe
 // default, so a broken file gives a clear console message, not a dead gateway.
-import { isHex, isObject, isStr } from '../protocol/bytes';
+import { isHex, isNum, isObject, isStr } from '../protocol/bytes';
 
 export interface Limits {
   envelope: number; // max envelope bytes on P/gateway/rx
@@ -119,7 +119,7 @@ function isSaltedHash(s: string): boolean {
 }
 
 function isWholeIn(v: any, range: number[]): boolean {
-  return typeof v === 'number' && v === Math.floor(v) && v >= range[0] && v <= range[1];
+  return isNum(v) && v === Math.floor(v) && v >= range[0] && v <= range[1];
 }
 
 function shortString(v: any, max: number): boolean {

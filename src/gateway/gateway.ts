@@ -5,7 +5,7 @@
 // Written as one closure (not a class) so the minifier can shorten every
 // internal name: the image has to fit the board.
 import type { Crypto } from '../crypto/types';
-import { fromHex, toHex } from '../protocol/bytes';
+import { fromHex, isNum, toHex } from '../protocol/bytes';
 import {
   approvedNotificationText,
   checkPskProof,
@@ -375,7 +375,7 @@ export function createGateway(env: GatewayEnv): Gateway {
         }),
       );
     } catch (e: any) {
-      text = e && typeof e.code === 'number' ? errorText(rid, e.code, e.message) : errorText(rid, INTERNAL_ERROR, 'internal error');
+      text = e && isNum(e.code) ? errorText(rid, e.code, e.message) : errorText(rid, INTERNAL_ERROR, 'internal error');
     }
     answer(text);
   }

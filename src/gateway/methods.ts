@@ -1,7 +1,7 @@
 // Methods a device may call on the gateway (PROTOCOL.md §7). Adding one is
 // one function here: it gets the params and a context, returns the result,
 // or throws rpcError(code, message) for a JSON-RPC error.
-import { isObject, isStr } from '../protocol/bytes';
+import { isNum, isObject, isStr } from '../protocol/bytes';
 import { INVALID_PARAMS } from '../protocol/jsonrpc';
 
 export interface MethodContext {
@@ -33,7 +33,7 @@ function report(params: any, ctx: MethodContext): any {
   const values: any = {};
   for (const k in params) {
     const v = params[k];
-    const ok = typeof v === 'number' || typeof v === 'boolean' || v === null || (isStr(v) && v.length <= MAX_TEXT);
+    const ok = isNum(v) || typeof v === 'boolean' || v === null || (isStr(v) && v.length <= MAX_TEXT);
     // names that an object already has (__proto__, constructor…) cannot be stored safely
     if (!ok || k.length > MAX_KEY || k === '__proto__' || k in {}) throw rpcError(INVALID_PARAMS, 'readings: numbers, booleans or short strings');
     values[k] = v;

@@ -36,6 +36,10 @@ export function isStr(v: unknown): v is string {
   return typeof v === 'string';
 }
 
+export function isNum(v: unknown): v is number {
+  return typeof v === 'number';
+}
+
 /** A JSON object: not null, not an array. */
 export function isObject(v: unknown): v is { [k: string]: any } {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -77,7 +81,7 @@ export function fromBase64(s: string): Uint8Array | undefined {
 
 /** A safe integer ≥ 0 (what JSON numbers for nonces, times and ids must be). */
 export function isSafeUint(v: unknown): v is number {
-  return typeof v === 'number' && v >= 0 && v <= MAX_SAFE && Math.floor(v) === v;
+  return isNum(v) && v >= 0 && v <= MAX_SAFE && Math.floor(v) === v;
 }
 
 /**

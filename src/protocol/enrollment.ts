@@ -3,7 +3,7 @@
 // Hex is lowercase only, as §1 says: a key or proof in uppercase is refused,
 // since the proofs MAC the hex text itself and "same pubkey" compares text.
 import { Crypto } from '../crypto/types';
-import { toBytes, toHex, isHex, isObject, isStr, fromHex, isSafeUint, equalBytes } from './bytes';
+import { toBytes, toHex, isHex, isNum, isObject, isStr, fromHex, isSafeUint, equalBytes } from './bytes';
 import { isDeviceId } from './device-id';
 import { parseJson, stringifyJson, isRpcId, RpcId, NOT_AUTHENTICATED } from './jsonrpc';
 import { MAX_ENVELOPE_BYTES } from './envelope';
@@ -149,7 +149,7 @@ export function readConnectReply(c: Crypto, payload: string, e: ConnectExpectati
   if (m.method === 'approved') fields = m.params;
   else if (m.error !== undefined) {
     const err = m.error;
-    if (isObject(err) && typeof err.code === 'number' && isStr(err.message)) {
+    if (isObject(err) && isNum(err.code) && isStr(err.message)) {
       return { kind: 'refused', code: err.code, message: err.message };
     }
     return { kind: 'ignored', reason: 'malformed error' };

@@ -1,7 +1,7 @@
 // Sealed envelopes of PROTOCOL.md §5: seal, and open with every receiver
 // check of §5.3 in order. Pure: the caller owns sessions, clocks and counters.
 import { Crypto } from '../crypto/types';
-import { toBytes, fromBytes, toHex, isHex, isObject, isStr, fromHex, toBase64, fromBase64, isSafeUint, decimal, putU64, equalBytes } from './bytes';
+import { toBytes, fromBytes, toHex, isHex, isObject, isStr, fromHex, toBase64, fromBase64, isSafeUint, isNum, decimal, putU64, equalBytes } from './bytes';
 import { SessionKeys } from './keys';
 import { isDeviceId } from './device-id';
 import { parseJson, classify, isRpcId, RpcId, RpcKind, PARSE_ERROR, INVALID_REQUEST } from './jsonrpc';
@@ -37,7 +37,7 @@ export function aadString(deviceId: string, nonce: number, timestamp: number, ec
 
 /** `rpcId` null for a notification (and an error response with id null). */
 export function canonicalString(deviceId: string, method: string, rpcId: RpcId | null, nonce: number, timestamp: number): string {
-  const id = rpcId === null ? '' : typeof rpcId === 'number' ? decimal(rpcId) : rpcId;
+  const id = rpcId === null ? '' : isNum(rpcId) ? decimal(rpcId) : rpcId;
   return deviceId + '\n' + method + '\n' + id + '\n' + decimal(nonce) + '\n' + decimal(timestamp);
 }
 

@@ -1,6 +1,6 @@
 // JSON-RPC 2.0 over byte strings: parse, classify, build. Text stays in the
 // byte-string convention (UTF-8 carried as bytes) on Espruino and Node alike.
-import { isObject, isSafeUint, isStr } from './bytes';
+import { isNum, isObject, isSafeUint, isStr } from './bytes';
 
 export const PARSE_ERROR = -32700;
 export const INVALID_REQUEST = -32600;
@@ -128,7 +128,7 @@ export function classify(m: unknown): Classified | undefined {
   if (!has(m, 'id') || has(m, 'result') === has(m, 'error')) return undefined;
   if (has(m, 'error')) {
     const e = m.error;
-    if (!isObject(e) || typeof e.code !== 'number' || Math.floor(e.code) !== e.code || !isStr(e.message)) {
+    if (!isObject(e) || !isNum(e.code) || Math.floor(e.code) !== e.code || !isStr(e.message)) {
       return undefined;
     }
     if (m.id === null) return { kind: 'response', method: '', id: null };

@@ -714,11 +714,20 @@ export class Interpreter {
    * reachable.
    */
   private checkHeap(now: number): void {
-    const room = this.host.vars - this.lastUsage;
-    const grown = () => (v8.getHeapStatistics().used_heap_size - this.heapMark) / HEAP_BYTES_PER_VAR > room;
-    if (!grown()) return;
+    const room = Math.max(1, this.host.vars - this.lastUsage);
+    const grownBy = () => {
+      const used = v8.getHeapStatistics().used_heap_size;
+      // a major GC can drop the heap below the mark: growth counts from the lowest point
+      if (used < this.heapMark) this.heapMark = used;
+      return (used - this.heapMark) / HEAP_BYTES_PER_VAR / room;
+    };
+    if (grownBy() <= 1) return;
     gc('minor');
-    if (!grown() || now < this.nextWalk) return;
+    const factor = grownBy();
+    // The time budget only defers walks for modest growth: on a loaded
+    // machine it would otherwise let a runaway loop go far past the pool
+    // before anyone looks, which the board never does.
+    if (factor <= 1 || (now < this.nextWalk && factor < 2)) return;
     const { usage } = this.memory();
     const after = performance.now();
     this.nextWalk = after + (after - now) * 20; // walks take at most 5% of the time

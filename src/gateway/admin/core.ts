@@ -1,7 +1,7 @@
 // The AdminCore of admin-core.md: one dispatcher for the HTTP routes and the
 // /ws JSON-RPC methods. It checks parameters, then asks the Gateway.
 import type { Crypto } from '../../crypto/types';
-import { isObject, isStr } from '../../protocol/bytes';
+import { isNum, isObject, isStr } from '../../protocol/bytes';
 import { isDeviceId } from '../../protocol/device-id';
 import { applyConfig, configText, publicConfig } from '../config';
 import type { Config } from '../config';
@@ -98,7 +98,7 @@ export function createAdminCore(a: AdminEnv): AdminCore {
     if (!isMethodName(p.method)) return reply(bad('method: ' + METHOD_NAME));
     if (p.params !== undefined && (typeof p.params !== 'object' || p.params === null)) return reply(bad('params: an object or array.'));
     const t = p.timeout_ms === undefined ? 5000 : p.timeout_ms;
-    if (typeof t !== 'number' || !(t >= 1 && t <= 60000)) return reply(bad('timeout_ms: 1 to 60000.'));
+    if (!isNum(t) || !(t >= 1 && t <= 60000)) return reply(bad('timeout_ms: 1 to 60000.'));
     const r = gw.call(id, p.method, p.params, Math.floor(t), function (timedOut, answer) {
       if (timedOut) reply({ status: 504, code: 'timeout', message: 'The device did not answer within ' + t + ' ms.' });
       else reply(null, answer);

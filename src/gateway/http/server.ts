@@ -7,6 +7,7 @@
 import type { AdminCore } from '../admin/types';
 import type { Limits } from '../config';
 import { parseJson, stringifyJson } from '../../protocol/jsonrpc';
+import { header } from './header';
 import { route } from './routes';
 import { handleWebSocket } from '../ws/server';
 
@@ -27,13 +28,6 @@ interface Conn {
   res: any;
   timer: any;
   done: boolean;
-}
-
-/** Case-insensitive header lookup (Espruino keeps the client's case). */
-export function header(headers: any, name: string): string | undefined {
-  const want = name.toLowerCase();
-  for (const k in headers) if (k.toLowerCase() === want) return String(headers[k]);
-  return undefined;
 }
 
 /** Session token from "Authorization: Bearer …" or the "session" cookie. */

@@ -1,16 +1,12 @@
 // JSON-RPC 2.0 over the admin WebSocket: one text message in, the admin core
 // runs it, one response text out (none for notifications). Sans I/O.
 import type { AdminCore } from '../admin/types';
+import { errorText } from '../../protocol/jsonrpc';
+import { isNum, isStr } from '../../protocol/bytes';
 
 // The methods ADMIN-API.md names for /ws, plus device.get. Anything else (password
 // and config changes stay on the REST routes) is -32601 without reaching the core.
 var METHODS = '|devices.list|device.get|device.approve|device.reject|device.revoke|device.remove|device.setMethods|device.call|status|security|';
-
-function rpcError(id: any, code: number, message: string, data?: any): string {
-  var e: any = { code: code, message: message };
-  if (data) e.data = data;
-  return JSON.stringify({ jsonrpc: '2.0', id: id, error: e });
-}
 
 /**
  * Runs the JSON-RPC message `text` on `core`. `respond` is called exactly once,
@@ -24,33 +20,33 @@ export function runRequest(core: AdminCore, text: string, busy: boolean, respond
   try {
     m = JSON.parse(text);
   } catch (e) {
-    respond(rpcError(null, -32700, 'Parse error: send one JSON-RPC 2.0 object per message'));
+    respond(errorText(null, -32700, 'Parse error: send one JSON-RPC 2.0 object per message'));
     return;
   }
   var id = m && typeof m == 'object' ? m.id : null;
   var notification = id === undefined;
   if (
-    !m || typeof m != 'object' || m.jsonrpc != '2.0' || typeof m.method != 'string' ||
-    (!notification && id !== null && typeof id != 'number' && typeof id != 'string')
+    !m || typeof m != 'object' || m.jsonrpc != '2.0' || !isStr(m.method) ||
+    (!notification && id !== null && !isNum(id) && !isStr(id))
   ) {
-    respond(rpcError(null, -32600, 'Invalid request: send {"jsonrpc":"2.0","id":1,"method":"status"}'));
+    respond(errorText(null, -32600, 'Invalid request: send {"jsonrpc":"2.0","id":1,"method":"status"}'));
     return;
   }
   if (m.method.indexOf('|') >= 0 || METHODS.indexOf('|' + m.method + '|') < 0) {
-    respond(notification ? '' : rpcError(id, -32601, 'Unknown method ' + m.method));
+    respond(notification ? '' : errorText(id, -32601, 'Unknown method ' + m.method));
     return;
   }
   if (busy) {
-    respond(notification ? '' : rpcError(id, -32000, 'Too many requests at once: wait for the answers', { status: 429, code: 'rate_limited' }));
+    respond(notification ? '' : errorText(id, -32000, 'Too many requests at once: wait for the answers', { status: 429, code: 'rate_limited' }));
     return;
   }
   try {
     core.call(m.method, m.params === undefined ? {} : m.params, function (err, result) {
       if (notification) respond('');
-      else if (err) respond(rpcError(id, err.status == 400 ? -32602 : -32000, err.message, { status: err.status, code: err.code }));
+      else if (err) respond(errorText(id, err.status == 400 ? -32602 : -32000, err.message, { status: err.status, code: err.code }));
       else respond(JSON.stringify({ jsonrpc: '2.0', id: id, result: result === undefined ? null : result }));
     });
   } catch (e) {
-    respond(notification ? '' : rpcError(id, -32603, 'Internal error'));
+    respond(notification ? '' : errorText(id, -32603, 'Internal error'));
   }
 }

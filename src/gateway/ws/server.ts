@@ -6,6 +6,8 @@
 import type { AdminCore } from '../admin/types';
 import { readFrame, frameHeader, closeFrame } from './frame';
 import { runRequest } from './rpc';
+import { header } from '../http/header';
+import { isNum } from '../../protocol/bytes';
 
 var GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 var MAX_CLIENTS = 3; // each one holds one of the ESP32's few sockets
@@ -32,11 +34,6 @@ var admin: AdminCore;
 var clock: () => number; // seconds, the clock the admin core keeps its sessions by
 var unsubscribe: (() => void) | null = null;
 var ticker: any = null;
-
-function header(req: any, name: string): string {
-  for (var k in req.headers) if (k.toLowerCase() == name) return '' + req.headers[k];
-  return '';
-}
 
 function refuse(res: any, status: number, code: string, message: string, extra?: any): void {
   var h: any = extra || {};
@@ -126,7 +123,7 @@ function receive(c: Client, data: string): void {
   c.buf += data;
   var f: any;
   while (c.open && (f = readFrame(c.buf, MAX_FRAME)) !== null) {
-    if (typeof f == 'number') return close(c, f, '');
+    if (isNum(f)) return close(c, f, '');
     c.buf = c.buf.substr(f.size);
     if (f.op == 8) return close(c, 1000, '');
     if (f.op == 9) send(c, 10, f.data);
@@ -144,12 +141,13 @@ function receive(c: Client, data: string): void {
  * `now`: the clock (seconds) the core's sessions use; getTime() when not given.
  */
 export function handleWebSocket(req: any, res: any, core: AdminCore, token: string | null, host: string, now?: () => number): void {
-  var key = header(req, 'sec-websocket-key');
-  var origin = header(req, 'origin').toLowerCase();
-  host = (host || header(req, 'host')).toLowerCase();
-  if (req.method != 'GET' || key.length != 24 || header(req, 'upgrade').toLowerCase().indexOf('websocket') < 0)
+  var h = req.headers;
+  var key = header(h, 'sec-websocket-key') || '';
+  var origin = (header(h, 'origin') || '').toLowerCase();
+  host = (host || header(h, 'host') || '').toLowerCase();
+  if (req.method != 'GET' || key.length != 24 || (header(h, 'upgrade') || '').toLowerCase().indexOf('websocket') < 0)
     return refuse(res, 400, 'bad_request', 'This address takes WebSocket connections only');
-  if (header(req, 'sec-websocket-version') != '13')
+  if (header(h, 'sec-websocket-version') != '13')
     return refuse(res, 426, 'bad_request', 'Only WebSocket version 13 is supported', { 'Sec-WebSocket-Version': '13' });
   if (origin && origin != 'http://' + host && origin != 'https://' + host)
     return refuse(res, 403, 'forbidden', 'Open the dashboard from the gateway itself: the page origin does not match its address');

@@ -1,0 +1,101 @@
+// approve() sends the `approved` notification (PROTOCOL.md §3.4) at QoS 1; when
+// the client refuses that publish (a full in-flight window), the gateway sends
+// it once more at QoS 0 instead of leaving the device waiting. Runs the
+// gateway core directly in Node over the emulator's flash model.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Flash } from '../../tools/emulator/flash.ts';
+import { storageOn } from '../../tools/emulate/storage.ts';
+import { jsCrypto } from '../../src/crypto/node/js.ts';
+import { toHex } from '../../src/protocol/bytes.ts';
+import { newKeyPair } from '../../src/protocol/keys.ts';
+import { defaultConfig } from '../../src/gateway/config.ts';
+import { createGateway } from '../../src/gateway/gateway.ts';
+
+interface Sent {
+  topic: string;
+  payload: string;
+  qos: number;
+}
+
+const dirs: string[] = [];
+const ID = 'sensor-1';
+const RX = 'jrpc/devices/' + ID + '/rx';
+
+/** A gateway whose MQTT client accepts a publish only when `accepts(qos)`. */
+function gatewayWhere(accepts: (qos: number) => boolean) {
+  const dir = mkdtempSync(join(tmpdir(), 'gw-approve-'));
+  dirs.push(dir);
+  const sent: Sent[] = [];
+  let mono = 1000;
+  const gw = createGateway({
+    crypto: jsCrypto,
+    storage: storageOn(new Flash(dir)),
+    cfg: defaultConfig(),
+    publish: (topic, payload, qos) => {
+      sent.push({ topic, payload, qos });
+      return accepts(qos);
+    },
+    clock: () => 1700000000,
+    mono: () => mono++,
+  });
+  return { gw, sent };
+}
+
+/** Has device ID ask to connect (no PSK); returns the publishes that approve() made. */
+function connectAndApprove(accepts: (qos: number) => boolean): Sent[] {
+  const { gw, sent } = gatewayWhere(accepts);
+  const pubkey = toHex(newKeyPair(jsCrypto).publicKey);
+  gw.onMessage('jrpc/connect/request', JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'connect', params: { device_id: ID, pubkey } }));
+  assert.is(gw.device(ID).status, 'pending');
+  sent.length = 0; // the connect reply ("pending") is not under test
+  assert.is(gw.approve(ID, undefined), undefined);
+  assert.is(gw.device(ID).status, 'approved');
+  return sent;
+}
+
+function assertApprovedNotification(s: Sent): void {
+  assert.is(s.topic, RX);
+  const m = JSON.parse(s.payload);
+  assert.is(m.jsonrpc, '2.0');
+  assert.is(m.method, 'approved');
+  assert.is(m.id, undefined);
+  assert.is(m.params.device_id, ID);
+  assert.match(m.params.gateway_pubkey, /^[0-9a-f]{64}$/);
+  assert.is(m.params.time, 1700000000);
+}
+
+test('approve: QoS 1 accepted → exactly one publish, at QoS 1', () => {
+  const sent = connectAndApprove(() => true);
+  assert.is(sent.length, 1);
+  assert.is(sent[0].qos, 1);
+  assertApprovedNotification(sent[0]);
+});
+
+test('approve: QoS 1 refused → the same notification once more at QoS 0', () => {
+  const sent = connectAndApprove((qos) => qos !== 1);
+  assert.equal(
+    sent.map((s) => s.qos),
+    [1, 0],
+  );
+  assertApprovedNotification(sent[0]);
+  assert.is(sent[1].topic, sent[0].topic);
+  assert.is(sent[1].payload, sent[0].payload);
+});
+
+test('approve: both refused → no further retries, the approval still stands', () => {
+  const sent = connectAndApprove(() => false);
+  assert.equal(
+    sent.map((s) => s.qos),
+    [1, 0],
+  );
+});
+
+test.after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+test.run();
