@@ -1,31 +1,13 @@
 // npm run emu: like Espruino's Linux build (a file, -e, or the flash's boot code).
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { runTool } from '../run-tool.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(ROOT, 'tools/emulator/cli.ts');
-
-function emu(args: string[], timeoutMs = 20000): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`emu ${args.join(' ')} did not exit; output so far:\n${out}\n${err}`));
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, err });
-    });
-  });
+function emu(args: string[], timeoutMs = 20000) {
+  return runTool('tools/emulator/cli.ts', args, timeoutMs);
 }
 
 const test = suite<{ dir: string }>('npm run emu', { dir: '' });

@@ -1,41 +1,13 @@
 // Runs `npm run flash` (tools/flash/cli.ts) as a child process, as a user would.
-import { spawn } from 'node:child_process';
-import net from 'node:net';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { freePort } from '../../tools/ports.ts';
+import { runTool, ROOT, ToolRun } from '../run-tool.ts';
 
-export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const FLASH = join(ROOT, 'tools/flash/cli.ts');
-
-export interface FlashRun {
-  code: number | null;
-  out: string;
-  err: string;
-}
+export { ROOT };
+export type FlashRun = ToolRun;
 
 export function flash(args: string[], timeoutMs = 90000): Promise<FlashRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', FLASH, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`flash ${args.join(' ')} did not exit:\n${out}\n${err}`));
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, err });
-    });
-  });
+  return runTool('tools/flash/cli.ts', args, timeoutMs);
 }
 
-/** A loopback port nothing listens on (bound, then closed). */
-export async function unusedPort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-  const port = (probe.address() as net.AddressInfo).port;
-  await new Promise((r) => probe.close(r));
-  return port;
-}
+/** A loopback port nothing listens on. */
+export const unusedPort = freePort;
