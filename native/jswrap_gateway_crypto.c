@@ -24,6 +24,8 @@
 
 #ifdef ESP32
 #include "esp_system.h" /* esp_random(), ESP-IDF 3.3 */
+#elif defined(GATEWAY_HOST_BOARD)
+uint32_t esp_random(void); /* the PC's stand-in: board/host/host_board.c */
 #else
 #error "GatewayCrypto.randomBytes reads the ESP32 hardware generator: add this chip's own source before building for it"
 #endif
