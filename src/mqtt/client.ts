@@ -273,7 +273,7 @@ export function createClient(o: ClientOptions, transport: Transport, clock: Cloc
     const mine = ++generation;
     state = CONNECTING;
     parser.reset();
-    pendingSubs.length = 0;
+    pendingSubs.splice(0);
     pingSent = false;
     arm(timeout, function () {
       lost('no CONNACK within ' + timeout + ' ms');
