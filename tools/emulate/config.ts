@@ -6,9 +6,10 @@ import { checkPassword, hashPassword } from '../../src/gateway/admin/sessions.ts
 import { applyConfig, configText, parseBrokerUrl, parseConfig, validPrefix } from '../../src/gateway/config.ts';
 import { readReplaced } from '../../src/gateway/store.ts';
 import { FALLBACK_MODULE } from '../../src/crypto/espruino.ts';
-import { Flash } from '../emulator/flash.ts';
+import { readStorage, writeStorage } from '../espruino/interpreter.ts';
+import type { Variant } from '../espruino/build.ts';
+import type { StorageLike } from '../../src/gateway/store.ts';
 import { readFlags } from '../flags.ts';
-import { storageOn, utf8Bytes } from './storage.ts';
 
 export const USAGE =
   'usage: npm run emulate -- --broker mqtt://HOST:PORT --http-port N --storage DIR --admin-password PW [--prefix P] [--offline-timeout S]';
@@ -63,12 +64,29 @@ export interface FlashFiles {
 }
 
 /**
- * Writes gw.cfg (merged over what the storage already holds, so settings
- * changed through the admin API survive unless a flag overrides them) and
- * `files` into the emulated flash at `o.storage`.
+ * Writes gw.cfg (merged over what the board's Storage already holds, so
+ * settings changed through the admin API survive unless a flag overrides
+ * them) and `files` into the Storage kept in `o.storage`, through the real
+ * interpreter of `variant`.
  */
-export function provision(o: EmulateOptions, files: FlashFiles = {}): void {
-  const st = storageOn(new Flash(o.storage));
+export async function provision(o: EmulateOptions, files: FlashFiles = {}, variant: Variant = 'custom'): Promise<void> {
+  const names = ['gw.cfg', 'gw.cfg.new'];
+  const held = await readStorage(o.storage, names, variant);
+  const files_: Record<string, string | undefined> = {};
+  for (const n of names) files_[n] = held[n]?.toString('latin1');
+  const writes: Record<string, Buffer | string | null> = {};
+  const st: StorageLike = {
+    read: (name) => files_[name],
+    write: (name, data) => {
+      files_[name] = data;
+      writes[name] = data;
+      return true;
+    },
+    erase: (name) => {
+      files_[name] = undefined;
+      writes[name] = null;
+    },
+  };
   const current = parseConfig(readReplaced(st, 'gw.cfg')).cfg;
   const changes: any = { broker: o.broker };
   if (o.prefix !== undefined) changes.prefix = o.prefix;
@@ -85,8 +103,12 @@ export function provision(o: EmulateOptions, files: FlashFiles = {}): void {
     [FALLBACK_MODULE, files.cryptoModule],
   ];
   for (const [name, path] of copies) {
-    if (!path || !existsSync(path)) continue;
-    const bytes = readFileSync(path).toString('latin1');
-    if (st.read(name) !== bytes) st.write(name, bytes);
+    if (path && existsSync(path)) writes[name] = readFileSync(path);
   }
+  await writeStorage(o.storage, writes, variant);
+}
+
+/** UTF-8 text as the byte string the device sees (its strings are 8-bit). */
+export function utf8Bytes(text: string): string {
+  return Buffer.from(text, 'utf8').toString('latin1');
 }

@@ -14,7 +14,4 @@ export function storageOn(flash: Flash): StorageLike {
   };
 }
 
-/** UTF-8 text as the byte string the device sees (its strings are 8-bit). */
-export function utf8Bytes(text: string): string {
-  return Buffer.from(text, 'utf8').toString('latin1');
-}
+export { utf8Bytes } from './config.ts';

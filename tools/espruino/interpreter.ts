@@ -235,14 +235,16 @@ const STORAGE_CHUNK = 8192;
 /**
  * Writes files into the Storage held in `storageDir`, as `npm run flash`
  * would over the console: each one erased, then written in chunks with
- * Storage.write(name, chunk, offset, total). The interpreter runs a script
- * (no boot code), so an image already in Storage does not start.
+ * Storage.write(name, chunk, offset, total); `null` only erases. The
+ * interpreter runs a script (no boot code), so an image already in Storage
+ * does not start.
  */
-export async function writeStorage(storageDir: string, files: Record<string, Buffer | string>, variant: Variant = 'custom'): Promise<void> {
+export async function writeStorage(storageDir: string, files: Record<string, Buffer | string | null>, variant: Variant = 'custom'): Promise<void> {
   const lines = ['var S=require("Storage");'];
   for (const [name, content] of Object.entries(files)) {
-    const bytes = typeof content === 'string' ? Buffer.from(content, 'latin1') : content;
     lines.push(`S.erase(${JSON.stringify(name)});`);
+    if (content === null) continue;
+    const bytes = typeof content === 'string' ? Buffer.from(content, 'latin1') : content;
     if (bytes.length === 0) {
       lines.push(`S.write(${JSON.stringify(name)},"");`);
       continue;
