@@ -1,10 +1,12 @@
-// One gateway under test: the BUILT image dist/gateway.js in the emulator,
-// its flash provisioned like `npm run emulate` does, against a real broker.
+// One gateway under test: the BUILT image dist/gateway.js booted from Storage
+// by the real Espruino interpreter (host build, stock or custom firmware), its
+// Storage provisioned like `npm run emulate` does, against a real broker.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Emulator } from '../../tools/emulator/index.ts';
+import { Interpreter } from '../../tools/espruino/interpreter.ts';
+import type { Variant } from '../../tools/espruino/build.ts';
 import { provision } from '../../tools/emulate/config.ts';
 import { Admin, TestDevice } from './device.ts';
 import type { DeviceOptions } from './device.ts';
@@ -20,18 +22,15 @@ export interface GatewayOptions {
   prefix?: string;
   offlineTimeout?: number;
   storageDir?: string;
-  virtualTime?: boolean;
-  /** Unix seconds the board's clock starts at (and SNTP answers near). */
-  startTime?: number;
-  /** false: stock firmware, the pure-JS crypto module from flash (default true) */
-  nativeCrypto?: boolean;
-  vars?: number;
-  /** extra gw.cfg fields written before boot */
-  extraConfig?: (storageDir: string) => void;
+  /** stock firmware (the pure-JS crypto module from Storage) or custom (GatewayCrypto); default custom */
+  variant?: Variant;
+  /** extra Storage work before boot (e.g. more gw.cfg fields), through the interpreter */
+  extraConfig?: (storageDir: string, variant: Variant) => Promise<void>;
 }
 
 export class GatewayUnderTest {
-  emu!: Emulator;
+  /** the interpreter running the gateway image */
+  emu!: Interpreter;
   admin!: Admin;
   storageDir: string;
   out = '';
@@ -43,24 +42,25 @@ export class GatewayUnderTest {
     this.storageDir = o.storageDir || mkdtempSync(join(tmpdir(), 'gw-test-'));
   }
 
+  get variant(): Variant {
+    return this.o.variant ?? 'custom';
+  }
+
   async start(): Promise<void> {
-    provision({
+    await provision({
       broker: 'mqtt://127.0.0.1:' + this.o.brokerPort,
       httpPort: 1,
       storage: this.storageDir,
       adminPassword: PASSWORD,
       prefix: this.o.prefix,
       offlineTimeout: this.o.offlineTimeout,
-    }, { image: IMAGE, cryptoModule: this.o.nativeCrypto === false ? CRYPTO_MODULE : undefined });
-    this.o.extraConfig?.(this.storageDir);
-    // the image boots from flash (.bootcde) as on the board: its code stays out of RAM
-    this.emu = await Emulator.start({
+    }, { image: IMAGE, cryptoModule: this.variant === 'stock' ? CRYPTO_MODULE : undefined }, this.variant);
+    await this.o.extraConfig?.(this.storageDir, this.variant);
+    // the image boots from Storage (.bootcde) as on the board: its code stays out of RAM
+    this.emu = await Interpreter.start({
+      variant: this.variant,
       storageDir: this.storageDir,
-      vars: this.o.vars,
-      portMap: { 80: 0 },
-      virtualTime: this.o.virtualTime ?? false,
-      startTime: this.o.startTime,
-      nativeCrypto: this.o.nativeCrypto ?? true,
+      ports: { 80: 0 },
       onOutput: (s: string) => {
         this.out += s;
         if (process.env.GW_TEST_VERBOSE) process.stdout.write(s);
@@ -71,7 +71,7 @@ export class GatewayUnderTest {
 
   /** Waits for the boot to reach MQTT; the admin API is then up too. */
   async ready(): Promise<void> {
-    await this.emu.waitForOutput('mqtt: connected', 10000);
+    await this.emu.waitForOutput('mqtt: connected', 30000);
     this.admin = new Admin('http://127.0.0.1:' + this.emu.hostPort(80));
     await this.admin.login(PASSWORD);
   }
@@ -79,19 +79,6 @@ export class GatewayUnderTest {
   async restart(): Promise<void> {
     await this.emu.restart();
     await this.ready();
-  }
-
-  /**
-   * Moves virtual time on in steps of at most 5 s, letting real I/O (the
-   * broker's PINGRESP, socket data) land in between, as it would on a board.
-   */
-  async advance(seconds: number): Promise<void> {
-    while (seconds > 0) {
-      const step = Math.min(5, seconds);
-      await this.emu.advance(step);
-      seconds -= step;
-      await new Promise((r) => setTimeout(r, 20));
-    }
   }
 
   device(id: string, o: DeviceOptions = {}): TestDevice {
