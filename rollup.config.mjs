@@ -17,6 +17,33 @@ const images = [
   { name: 'gwcrypto-js', input: 'src/crypto/fallback-module.ts', module: true },
 ];
 
+/** terser for the Espruino images (also the bench's plain responder, tools/bench/plain-responder). */
+export const IMAGE_TERSER = {
+  ecma: 5,
+  // pure_getters: no getters with side effects in our code (Espruino's
+  // built-ins have none either); unsafe_proto: [].slice for
+  // Array.prototype.slice, which Espruino lacks. The other unsafe_*
+  // options can change results (NaN comparisons, dropped `new` on
+  // built-ins): off. Espruino hoists no `var`, so: hoist_vars puts a
+  // function's vars first when it has several `var` statements (it also
+  // saves bytes here); inline: 1,
+  // as inlining a call with arguments leaves `return a=…,f(a);var a`;
+  // no sequences, which make `for(function(){…}(),i=0;…)`, a syntax
+  // error there. The image check below rejects any of these.
+  compress: {
+    passes: 3,
+    unsafe_arrows: false,
+    arrows: false,
+    pure_getters: true,
+    unsafe_proto: true,
+    hoist_vars: true,
+    inline: 1,
+    sequences: false,
+  },
+  mangle: true,
+  format: { comments: false, ascii_only: true },
+};
+
 const minify = process.env.MINIFY !== '0';
 
 const imageBuilds = images
@@ -38,17 +65,7 @@ const imageBuilds = images
       // Object.freeze'd namespace): we only use its scalarMult.
       commonjs({ requireReturnsDefault: true }),
       typescript({ tsconfig: './tsconfig.json', noEmitOnError: true }),
-      minify &&
-        terser({
-          ecma: 5,
-          // pure_getters: no getters with side effects in our code (Espruino's
-          // built-ins have none either); unsafe_proto: [].slice for
-          // Array.prototype.slice. The other unsafe_* options can change results
-          // (NaN comparisons, dropped `new` on built-ins): off.
-          compress: { passes: 3, unsafe_arrows: false, arrows: false, pure_getters: true, unsafe_proto: true, inline: 2, sequences: false },
-          mangle: true,
-          format: { comments: false, ascii_only: true },
-        }),
+      minify && terser(IMAGE_TERSER),
       imageCheck({ module: !!img.module }),
     ],
   }));

@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { rollup } from 'rollup';
-import { imageCheck } from '../../tools/image-check/index.mjs';
+import terser from '@rollup/plugin-terser';
+import { checkImage, imageCheck } from '../../tools/image-check/index.mjs';
+import { IMAGE_TERSER } from '../../rollup.config.mjs';
 
 const cli = fileURLToPath(new URL('../../tools/image-check/index.mjs', import.meta.url));
 
@@ -144,5 +146,57 @@ command('no file, or an unreadable one, exits 2 with a message', () => {
   assert.match(missing.stderr, /missing\.js: cannot read: /);
 });
 
+// Plain ES5 that Espruino runs as written, in the shapes terser rewrites
+// into what it does not: a call with arguments inlined into a `return`
+// (leaving `return a=…,b=…,f(a,b);var a,b`) and an IIFE statement folded
+// into the next loop's initialiser (`for(function(){…}(),i=0;…)`).
+const TERSER_BAIT = `var HEX = '0123456789abcdef';
+function isHex(v, length) {
+  if (typeof v !== 'string' || v.length !== length) return false;
+  for (var i = 0; i < length; i++) if (HEX.indexOf(v.charAt(i)) < 0) return false;
+  return true;
+}
+function fromHex(s) { return s.split(''); }
+function equal(a, b) { return a.join() === b.join(); }
+function proof(c, hash, id, key) { return c.mac(hash, id + key); }
+function proofMatches(received, expected) {
+  return isHex(received, 64) && equal(fromHex(received), fromHex(expected));
+}
+export function checkProof(c, hash, req) {
+  return proofMatches(req.proof, proof(c, hash, req.id, req.key));
+}
+export function fill(t, k) {
+  var i;
+  (function (a) { for (var j = 0; j < a.length; j++) t.push(a[j] ^ t.length); })(k);
+  for (i = 0; i < 4; i++) t.push(i);
+  return t;
+}
+`;
+
+async function minified(options: object): Promise<string> {
+  dir = mkdtempSync(join(tmpdir(), 'image-check-'));
+  const input = join(dir, 'bait.js');
+  writeFileSync(input, TERSER_BAIT);
+  const bundle = await rollup({ input, plugins: [terser(options)], onwarn: () => {} });
+  try {
+    const { output } = await bundle.generate({ format: 'iife', name: 'bait', strict: false });
+    return output[0].code;
+  } finally {
+    await bundle.close();
+  }
+}
+
+const minify = suite('image-check: the images’ terser settings');
+minify.after.each(() => rmSync(dir, { recursive: true, force: true }));
+
+minify('terser’s defaults turn clean ES5 into `var` after use and `for(function…`; the project’s settings do not', async () => {
+  assert.equal(checkImage(TERSER_BAIT.replace(/export /g, ''), 'bait.js'), [], 'the source itself is clean');
+  const stock = checkImage(await minified({ ecma: 5, compress: { passes: 3 } }), 'bait.js').map((p) => p.message);
+  assert.ok(stock.some((m) => /is assigned before `var /.test(m)), stock.join('\n'));
+  assert.ok(stock.some((m) => /^`for\(` initialiser starts with `function`/.test(m)), stock.join('\n'));
+  assert.equal(checkImage(await minified(IMAGE_TERSER), 'bait.js'), []);
+});
+
 plugin.run();
 command.run();
+minify.run();

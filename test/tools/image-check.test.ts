@@ -186,6 +186,8 @@ for (const [code, what] of [
   ['var s = Object.getOwnPropertySymbols(o);', '`Object.getOwnPropertySymbols`'],
   ['var i = Number.isInteger(n);', '`Number.isInteger`'],
   ['var i = Number.isSafeInteger(n);', '`Number.isSafeInteger`'],
+  ['var i = Number.isFinite(n);', '`Number.isFinite`'],
+  ['var i = Number.isNaN(n);', '`Number.isNaN`'],
   ['var small = d < Number.EPSILON;', '`Number.EPSILON`'],
   ['var t = Math.trunc(n);', '`Math.trunc`'],
   ['var t = Math.log2(n);', '`Math.log2`'],
@@ -236,6 +238,32 @@ var t = Math.trunc && Math.trunc(n);`);
 
 members('a polyfill for a static makes it available', () => {
   clean('if (!Array.from) { Array.from = function (x) { return [].slice.call(x); }; }\nArray.from(a);');
+});
+
+for (const [code, what, instead] of [
+  ['var s = Array.prototype.slice.call(arguments);', 'Array.prototype.slice', '[].slice'],
+  ['var m = Array.prototype["map"];', 'Array.prototype.map', '[].map'],
+  ['var c = String.prototype.charAt;', 'String.prototype.charAt', '"".charAt'],
+  ['var b = Function.prototype.bind;', 'Function.prototype.bind', '(function(){}).bind'],
+  ['var s = Uint8Array.prototype.subarray;', 'Uint8Array.prototype.subarray', ''],
+  ['var i = Object.prototype.isPrototypeOf;', 'Object.prototype.isPrototypeOf', ''],
+] as const) {
+  members(`flags ${what}`, () => {
+    const p = flags(code, /built-in prototypes hold no methods there/);
+    assert.ok(p.message.startsWith(`\`${what}\` is undefined in Espruino`), p.message);
+    if (instead) assert.ok(p.message.includes(`\`${instead}\``), p.message);
+  });
+}
+
+members('methods from an instance, Object.prototype members, user prototypes and prototype polyfills pass', () => {
+  clean(`var s = [].slice.call(arguments), c = "".charAt, p = Array.prototype;
+var h = Object.prototype.hasOwnProperty.call(o, "a") && Object.prototype.toString.call(o);
+var e = Array.prototype.on, x = Uint8Array.prototype;
+function Client() {} Client.prototype.send = function () {}; var send = Client.prototype.send;
+if (!Array.prototype.last) { Array.prototype.last = function () { return this[this.length - 1]; }; }
+var l = Array.prototype.last;
+var f = Array.prototype.fill || function () {}, t = typeof String.prototype.at;
+function local(Array) { return Array.prototype.slice; }`);
 });
 
 // ---------------------------------------------------------------- rule 4
@@ -291,25 +319,27 @@ function k(RegExp) { return new RegExp("a?"); }`);
 });
 
 // ---------------------------------------------------------------- rule 5
-const hoisting = suite('image-check: function declarations used before they appear');
+const hoisting = suite('image-check: names used before their declaration has run');
 
 hoisting('a top-level call before the declaration is reported', () => {
   const p = flags('start();\nfunction start() {}', /^`start\(\)` is called before `function start` \(line 2\) is declared/);
   assert.equal([p.line, p.column], [1, 1]);
 });
 
-hoisting('inside the IIFE a bundle is wrapped in, and in IIFEs run from there', () => {
+hoisting('inside a function, the IIFE a bundle is wrapped in, and IIFEs run from there', () => {
+  flags('function f() {\n  return g();\n  function g() {}\n}', /`g\(\)` is called before `function g` \(line 3\)/);
   flags('(function () {\n  boot();\n  function boot() {}\n})();', /`boot\(\)` is called before `function boot` \(line 3\)/);
   flags('!function () { var x = (function () { return f(); })(); function f() {} }();', /`f\(\)` is called before/);
   flags('(function () { (function () { g(); }).call(this); function g() {} })();', /`g\(\)` is called before/);
 });
 
-hoisting('passing the function, or new-ing it, before the declaration is reported too', () => {
+hoisting('passing the function, new-ing it, or typeof on it before the declaration is reported too', () => {
   flags('setInterval(tick, 1000);\nfunction tick() {}', /^`tick` is used before `function tick` \(line 2\)/);
   flags('var c = new Client();\nfunction Client() {}', /`Client\(\)` is called before/);
+  flags('var t = typeof later;\nfunction later() {}', /`later` is used before `function later`/);
 });
 
-hoisting('uses after the declaration, inside functions run later, or of other bindings pass', () => {
+hoisting('function uses after the declaration, inside functions run later, or of other bindings pass', () => {
   clean(`function a() { return b(); }
 function b() { return 1; }
 a();
@@ -321,6 +351,51 @@ function e() {}
 (function (b) { b(); })(function () {});`);
 });
 
+hoisting('a variable used in a function before its `var`: after it, after a return, in a branch that does not run', () => {
+  const p = flags('function f() {\n  x = 1;\n  var x;\n}', /^`x` is assigned before `var x` \(line 3\) is sure to have run: .*assigns a global/);
+  assert.equal([p.line, p.column], [2, 3]);
+  flags('function f() { return y; var y = 1; }', /^`y` is used before `var y` \(line 1\).*reads a global or throws ReferenceError/);
+  flags('function f(c) { if (c) { var z = 1; } return z; }', /^`z` is used before `var z`/);
+  flags('function f(o) { for (var k in o) { var v = o[k]; } return v; }', /^`v` is used before `var v`/);
+  flags('function f(c) { switch (c) { case 1: var w = 1; break; case 2: w = 2; } }', /^`w` is assigned before `var w`/);
+  flags('function f() { try { var t = g(); } catch (e) {} return t; }', /^`t` is used before `var t`/);
+  flags('function f() { n++; var n = 0; }', /^`n` is used before `var n`/);
+});
+
+hoisting('a variable read at top level before its `var` is reported; a write there is the same global', () => {
+  flags('var a = b;\nvar b = 1;', /^`b` is used before `var b` \(line 2\)/);
+  clean('c = 1;\nvar d = c;\nvar c;');
+  // an Espruino module runs its top level as a function: a write goes to a global there
+  assert.is(checkImage('e = 1;\nvar e;', 'm.js', { module: true }).length, 1);
+});
+
+hoisting('a function called before a `var` or function it uses is declared, directly or through other functions', () => {
+  flags('function f() {\n  g();\n  var x = 1;\n  function g() { x = 2; }\n}', /^`g\(\)` is called before `function g`/);
+  const p = flags(
+    'function f() {\n  function g() { x = 2; }\n  g();\n  var x = 1;\n}',
+    /^`g\(\)` runs before `var x` \(line 4\) is sure to have run, and uses `x` \(line 2:18\)/,
+  );
+  assert.equal([p.line, p.column], [3, 3]);
+  flags('function f() {\n  var g = function () { h(); };\n  var h = function () { y = 1; };\n  g();\n  var y;\n}', /^`g\(\)` runs before `var y` \(line 5\) is sure to have run, and uses `y` \(line 3:25\)/);
+  flags('function f() { var g; g = function () { return q; }; g.call(null); var q = 1; }', /^`g\(\)` runs before `var q`/);
+  flags('function f() { [1].forEach(function () { r = 2; }); var r; }', /^`r` is assigned before `var r`/);
+  flags('function k() { return t; }\nvar s = k();\nvar t = 1;', /^`k\(\)` runs before `var t` \(line 3\)/);
+});
+
+hoisting('declared first, on every path, as a parameter, a catch name, or only used later: passes', () => {
+  clean(`function a(p) { var x; x = p; p = 2; var p; return x; }
+function b(c) { if (c) { var y = 1; } else { var y = 2; } return y; }
+function d(c) { if (!c) return 0; var z = 1; return z; }
+function e(c) { if (c) { return 1; } else { var w = 1; } return w; }
+function f() { try { var t = g(); } catch (err) { var t = 0; } return t; }
+function g() { for (var i = 0; i < 2; i++) {} for (var k in {}) {} return i + k; }
+function h() { do { var v = 1; } while (0); return v; }
+function k() { var e = 1; try { e = 2; } catch (e) { e.x = 1; } return typeof u; var u; }
+function l() { var m = function () { return n; }; var n = 1; setTimeout(m, 1); [1].map(function () { return n; }); return m(); }
+function o() { function p() { return q(); } function q() { return 1; } return p(); }
+function r() { var s, t; s = function () { return t; }; t = 1; return s(); }
+var u = function fact(n) { return n ? n * fact(n - 1) : 1; };`);
+});
 // ---------------------------------------------------------------- rule 6
 const statements = suite('image-check: statements Espruino does not take');
 
@@ -328,6 +403,26 @@ statements('with, debugger, labels', () => {
   flags('with (o) { x = 1; }', /`with` statement/);
   flags('function f() { debugger; }', /`debugger` statement/);
   flags('outer: for (;;) { break outer; }', /label `outer:`/);
+});
+
+statements('a `for(` initialiser that starts with `function`', () => {
+  const p = flags('var e, o;\nfor (function (e) { e.x = 1; }(e), o = 0; o < 2; o++) {}', /^`for\(` initialiser starts with `function`/);
+  assert.equal([p.line, p.column], [2, 6]);
+  clean(`var e, o, i;
+for ((function (e) {})(e), o = 0; o < 2; o++) {}
+for (!function () {}(), o = 0; o < 2; o++) {}
+for (var f = function () {}, j = 0; j < 1; j++) {}
+for (i = function () { return 0; }(); i < 1; i++) {}
+for (; function () { return 0; }(); ) {}`);
+});
+
+statements('assignment to `.length`, also compound and ++/--', () => {
+  for (const code of ['a.length = 0;', 'a["length"] = 0;', 'a.length += 1;', 'a.length--;', '++a.length;']) {
+    flags(code, /^assignment to `\.length`: Espruino throws "Assignment to a constant"/);
+  }
+  const p = flags('var a = [1];\na.length = 0;', /length/);
+  assert.equal([p.line, p.column], [2, 3]);
+  clean('var n = a.length, m = a.length - 1, e = a.length === 0; a.splice(0, a.length); o.len = 1; var length = 2; o[length] = 1;');
 });
 
 statements('`return` then a line break then an expression', () => {

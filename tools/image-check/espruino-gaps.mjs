@@ -1,12 +1,12 @@
-// What Espruino 2v29 lacks, as data. Sources: /work/shared/ESPRUINO.md (the
-// project's contract) and Espruino's own sources, read where they were
-// available: src/jswrap_math.c (Math has abs, acos, asin, atan, atan2, ceil,
-// clip, cos, exp, floor, log, max, min, pow, random, round, sign, sin, sqrt,
-// tan, wrap — so Math.sign is fine and everything below is missing),
+// What Espruino 2v29 lacks, as data. Sources: Espruino's own sources where
+// they were read — src/jswrap_math.c (Math has abs, acos, asin, atan, atan2,
+// ceil, clip, cos, exp, floor, log, max, min, pow, random, round, sign, sin,
+// sqrt, tan, wrap — so Math.sign is fine and everything below is missing),
 // src/jswrap_promise.c (Promise has all/resolve/reject/then/catch only),
 // src/jswrap_regexp.c (see regexp.mjs), src/jswrap_number.c (no EPSILON or
-// isInteger in any version read), src/jswrap_error.c. The stored copies of
-// those files were not all of 2v29; where they were older, ESPRUINO.md rules.
+// isInteger), src/jswrap_error.c — and what the 2v29 interpreter built for
+// this PC (tools/espruino) answers; test/tools/image-check-interpreter.test.ts
+// runs the constructs this check rejects on it.
 
 /** Free identifiers that are not globals on the device. */
 export const MISSING_GLOBALS = new Set([
@@ -31,7 +31,7 @@ export const UMD_HOST_GLOBALS = new Set(['self', 'window', 'globalThis', 'module
 /** Static members missing from built-ins that do exist. */
 export const MISSING_STATICS = {
   Array: new Set(['from', 'of']),
-  Number: new Set(['isInteger', 'isSafeInteger', 'EPSILON']),
+  Number: new Set(['isInteger', 'isSafeInteger', 'isFinite', 'isNaN', 'EPSILON']),
   Math: new Set([
     'trunc', 'log2', 'log10', 'log1p', 'expm1', 'cbrt', 'hypot', 'imul', 'fround', 'clz32',
     'sinh', 'cosh', 'tanh', 'asinh', 'acosh', 'atanh',
@@ -43,6 +43,25 @@ export const MISSING_STATICS = {
   Promise: new Set(['race', 'allSettled', 'any']),
   String: new Set(['raw', 'fromCodePoint']),
 };
+
+/**
+ * Built-in constructors whose `.prototype` holds no methods on the device:
+ * Espruino finds a built-in method through the instance, so
+ * `Array.prototype.slice` is undefined while `[].slice` works. Members of
+ * Object.prototype (below) are reachable through every one of them.
+ */
+export const METHODLESS_PROTOTYPES = new Set([
+  'Object', 'Array', 'String', 'Number', 'Boolean', 'Function', 'RegExp', 'Date', 'Error', 'TypeError',
+  'SyntaxError', 'ReferenceError', 'InternalError', 'Promise', 'ArrayBuffer', 'DataView', 'Int8Array',
+  'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array',
+  'Float32Array', 'Float64Array',
+]);
+
+/** What `Object.prototype` does hold on the device (EventEmitter methods included). */
+export const OBJECT_PROTOTYPE_MEMBERS = new Set([
+  'toString', 'valueOf', 'hasOwnProperty', 'clone', 'on', 'addListener', 'prependListener', 'emit',
+  'removeListener', 'removeAllListeners', '__proto__',
+]);
 
 /**
  * Prototype methods missing on the device, keyed by method name. The bundle

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Checks an Espruino image (the bundle the device will run) for things
 // Espruino 2v29 cannot run, so they fail the build instead of the device:
-// syntax beyond ES5, missing globals and built-in members, RegExps outside
-// its matcher, function declarations used before they appear, and a few
-// statements it does not take. See syntax.mjs, rules.mjs and regexp.mjs.
+// syntax beyond ES5, missing globals and built-in members (Math.imul,
+// Array.prototype.slice), RegExps outside its matcher, names used before
+// their `var` or function declaration has run, and what it does not take
+// (labels, `for(function…`, assignment to `.length`, ...). See syntax.mjs,
+// rules.mjs, declaration-order.mjs and regexp.mjs.
 //
 //   import { checkImage, imageCheck } from './tools/image-check/index.mjs'
 //   node tools/image-check/index.mjs [--module] FILE...   (exit 0 clean, 1 problems, 2 usage/IO)

@@ -1,13 +1,14 @@
-// Rules 2–6, in one scope-aware walk over the parsed image:
+// Rules 2–6 over the parsed image; 2, 3, 4 and 6 in one scope-aware walk:
 //  2. free references to globals Espruino lacks (Map, Symbol, self, ...);
-//  3. missing members of built-ins that exist (Array.from, .finally(), ...);
+//  3. missing members of built-ins that exist (Array.from, Math.imul,
+//     .finally(), ...), and methods read from a built-in prototype
+//     (`Array.prototype.slice` is undefined there, `[].slice` is not);
 //  4. regular expressions outside Espruino's matcher (see regexp.mjs);
-//  5. a function declaration used by its scope's top-level code before the
-//     declaration: root-scope code cannot reach declarations further down
-//     (espruino/Espruino#274, open); function bodies, the bundle's IIFE
-//     first, get the same check rather than rely on Espruino hoisting there;
-//  6. statements Espruino does not take: `with`, `debugger`, labels, and
-//     `return` followed by a line break.
+//  5. names used before their `var` or function declaration has run
+//     (Espruino hoists neither; see declaration-order.mjs);
+//  6. what Espruino does not take: `with`, `debugger`, labels, `return`
+//     followed by a line break, a `for(` initialiser that starts with
+//     `function`, and assignment to `.length`.
 //
 // Feature probes are not flagged, because they cannot fail: `typeof X` on an
 // undeclared name, and code only reached when a probe proved X present —
@@ -16,12 +17,23 @@
 // for truth (`Array.from || fallback`, `if (!Object.freeze)`). An early
 // `return` after a failed probe is not followed: write the positive form.
 import * as walk from 'acorn-walk';
-import { MISSING_GLOBALS, MISSING_METHODS, MISSING_STATICS, UMD_HOST_GLOBALS } from './espruino-gaps.mjs';
+import { checkDeclarationOrder } from './declaration-order.mjs';
+import {
+  METHODLESS_PROTOTYPES,
+  MISSING_GLOBALS,
+  MISSING_METHODS,
+  MISSING_STATICS,
+  OBJECT_PROTOTYPE_MEMBERS,
+  UMD_HOST_GLOBALS,
+} from './espruino-gaps.mjs';
 import { checkRegExp } from './regexp.mjs';
-import { analyzeScopes, runsAtTopLevelOf } from './scopes.mjs';
+import { analyzeScopes } from './scopes.mjs';
 import { at } from './syntax.mjs';
 
 const NO_GUARDS = new Set();
+
+/** An instance to take a built-in method from, for the message. */
+const INSTANCE_OF = { Array: '[]', String: '""', Function: '(function(){})' };
 
 /**
  * @param {import('acorn').Program} ast parsed with `locations: true`
@@ -33,44 +45,28 @@ export function checkTree(ast, code, options = {}) {
   // An Espruino module (evaluated by require/Modules.addCached) is given
   // `exports` and `module`; a boot image is not.
   const provided = options.module ? new Set(['exports', 'module']) : NO_GUARDS;
-  const { scopeOf, iifes } = analyzeScopes(ast);
-  const problems = [];
+  const scopes = analyzeScopes(ast);
+  const { scopeOf } = scopes;
+  const problems = checkDeclarationOrder(ast, scopes, options);
   // Problems about a missing global or static are held with their key until
   // the end: an assignment anywhere in the image (a polyfill) cancels them.
   const missing = [];
   const polyfilled = new Set();
   const probes = new WeakSet(); // member expressions only tested for truth
-  const callees = new WeakSet(); // identifiers being called
 
   const report = (node, message, columnOffset = 0) => {
     const p = at(node.loc.start, message);
     p.column += columnOffset;
     problems.push(p);
   };
-  const free = (name, st) => st.scope.resolve(name) === null;
+  const free = (name, st) => st.scope.owner(name) === null;
 
-  // --- rule 2 and rule 5: identifiers in reference position
+  // --- rule 2: identifiers in reference position
   function checkReference(node, st) {
     const name = node.name;
-    const binding = st.scope.resolve(name);
-    if (!binding) {
-      if (!MISSING_GLOBALS.has(name) || st.guards.has(name) || provided.has(name)) return;
-      if (st.inBundledUmdFallback && UMD_HOST_GLOBALS.has(name)) return;
-      missing.push({ key: name, node, message: `\`${name}\` is not a global in Espruino` });
-      return;
-    }
-    if (
-      binding.kind === 'function' &&
-      binding.node.start > node.start &&
-      runsAtTopLevelOf(st.scope, binding.scope, iifes)
-    ) {
-      const use = callees.has(node) ? `\`${name}()\` is called` : `\`${name}\` is used`;
-      report(
-        node,
-        `${use} before \`function ${name}\` (line ${binding.node.loc.start.line}) is declared: ` +
-          'Espruino does not hoist function declarations, declare it first',
-      );
-    }
+    if (!free(name, st) || !MISSING_GLOBALS.has(name) || st.guards.has(name) || provided.has(name)) return;
+    if (st.inBundledUmdFallback && UMD_HOST_GLOBALS.has(name)) return;
+    missing.push({ key: name, node, message: `\`${name}\` is not a global in Espruino` });
   }
 
   // --- rule 3: Array.from, Object.freeze, ... on the real built-in
@@ -84,6 +80,24 @@ export function checkTree(ast, code, options = {}) {
     const key = `${owner}.${prop}`;
     if (probes.has(node) || st.guards.has(key)) return;
     missing.push({ key, node, message: `\`${key}\` is not available in Espruino` });
+  }
+
+  // --- rule 3: `Array.prototype.slice` and the like
+  function checkPrototypeMember(node, st) {
+    const proto = node.object;
+    if (proto.type !== 'MemberExpression' || propertyName(proto) !== 'prototype') return;
+    if (proto.object.type !== 'Identifier' || !METHODLESS_PROTOTYPES.has(proto.object.name)) return;
+    const owner = proto.object.name;
+    const prop = propertyName(node);
+    if (prop === null || prop === 'prototype' || OBJECT_PROTOTYPE_MEMBERS.has(prop) || !free(owner, st)) return;
+    const key = `${owner}.prototype.${prop}`;
+    if (probes.has(node) || st.guards.has(key)) return;
+    const instead = INSTANCE_OF[owner] ? `, take it from an instance: \`${INSTANCE_OF[owner]}.${prop}\`` : '';
+    missing.push({
+      key,
+      node,
+      message: `\`${key}\` is undefined in Espruino (built-in prototypes hold no methods there)${instead}`,
+    });
   }
 
   // --- rule 3: prototype methods, by name (see MISSING_METHODS for when)
@@ -128,12 +142,32 @@ export function checkTree(ast, code, options = {}) {
     }
   }
 
-  // A polyfill: `Symbol = ...`, `Array.from = ...` on the real global.
+  // A polyfill: `Symbol = ...`, `Array.from = ...`, `Array.prototype.x = ...` on the real global.
   function notePolyfill(target, st) {
-    if (target.type === 'Identifier' && free(target.name, st)) polyfilled.add(target.name);
-    if (target.type === 'MemberExpression' && target.object.type === 'Identifier' && free(target.object.name, st)) {
-      const prop = propertyName(target);
-      if (prop !== null) polyfilled.add(`${target.object.name}.${prop}`);
+    const key = memberKey(target);
+    if (key && free(key.split('.')[0], st)) polyfilled.add(key);
+  }
+
+  // --- rule 6: Espruino reads a statement starting with `function` as a
+  // declaration, in a `for(` initialiser too (then fails: "expected ID").
+  function checkForInit(init) {
+    if (init && init.type !== 'VariableDeclaration' && /^function\b/.test(code.slice(init.start, init.start + 9))) {
+      report(
+        init,
+        '`for(` initialiser starts with `function`: Espruino reads it as a function declaration (SyntaxError); ' +
+          'put the call before the loop or in parentheses',
+      );
+    }
+  }
+
+  // --- rule 6: arrays and typed arrays throw on it, strings ignore it
+  function checkLengthWrite(target) {
+    if (target.type === 'MemberExpression' && propertyName(target) === 'length') {
+      report(
+        target.property,
+        'assignment to `.length`: Espruino throws "Assignment to a constant" for an array (and refuses it on a typed ' +
+          'array); use splice() to shorten, or a new array',
+      );
     }
   }
 
@@ -183,22 +217,26 @@ export function checkTree(ast, code, options = {}) {
       },
       AssignmentExpression(node, st, c) {
         notePolyfill(node.left, st);
+        checkLengthWrite(node.left);
         c(node.left, st, 'Pattern');
         c(node.right, st, 'Expression');
       },
+      UpdateExpression(node, st, c) {
+        checkLengthWrite(node.argument);
+        c(node.argument, st, 'Expression');
+      },
       MemberExpression(node, st, c) {
         checkStatic(node, st);
+        checkPrototypeMember(node, st);
         c(node.object, st, 'Expression');
         if (node.computed) c(node.property, st, 'Expression');
       },
       CallExpression(node, st, c) {
-        if (node.callee.type === 'Identifier') callees.add(node.callee);
         checkMethodCall(node);
         checkRegExpConstructor(node, st);
         walk.base.CallExpression(node, st, c);
       },
       NewExpression(node, st, c) {
-        if (node.callee.type === 'Identifier') callees.add(node.callee);
         checkRegExpConstructor(node, st);
         walk.base.NewExpression(node, st, c);
       },
@@ -237,6 +275,7 @@ export function checkTree(ast, code, options = {}) {
         walk.base.DoWhileStatement(node, st, c);
       },
       ForStatement(node, st, c) {
+        checkForInit(node.init);
         if (node.test) markProbes(node.test);
         walk.base.ForStatement(node, st, c);
       },

@@ -11,6 +11,8 @@ import terser from '@rollup/plugin-terser';
 import { ROOT } from '../paths';
 // @ts-expect-error: a JavaScript module without types
 import { checkImage } from '../../image-check/index.mjs';
+// @ts-expect-error: a JavaScript module without types
+import { IMAGE_TERSER } from '../../../rollup.config.mjs';
 
 const INPUT = fileURLToPath(new URL('./main.ts', import.meta.url));
 
@@ -31,12 +33,7 @@ async function bundleImage(tsconfig: string): Promise<string> {
     input: INPUT,
     plugins: [
       typescript({ tsconfig, noEmitOnError: true }),
-      terser({
-        ecma: 5,
-        compress: { passes: 2, unsafe_arrows: false, arrows: false },
-        mangle: true,
-        format: { comments: false },
-      }),
+      terser(IMAGE_TERSER),
     ],
     onwarn: (w) => {
       throw new Error(`plain responder build: ${w.message}`);
