@@ -50,7 +50,8 @@ export function statusObject(a: AdminEnv): any {
     time_set: a.gw.wall() !== undefined,
     mqtt: { connected: a.mqttConnected(), broker: a.cfg.broker },
     devices: a.gw.counts(),
-    memory: { free: m.free, usage: m.usage, total: m.total },
+    // process.memory(): JsVars (blocksize bytes each) in use, free and in the pool
+    memory: { free: m.free, usage: m.usage, total: m.total, blocksize: m.blocksize },
   };
 }
 
