@@ -28,6 +28,8 @@ info = {
      'LDFLAGS += -Wl,--wrap=jswrap_io_peek',
      # one lock around the IO event queue (host_board.c): the console thread and the main loop
      'LDFLAGS += -Wl,--wrap=jshPushIOCharEvent,--wrap=jshPushIOCharEvents,--wrap=jshPushEvent,--wrap=jshPopIOEvent,--wrap=jshPopIOEventOfType',
+     # Storage reads from a mapping of espruino.flash, not a file opened per read (host_board.c)
+     'LDFLAGS += -Wl,--wrap=jshFlashRead',
      'JSMODULESOURCES += Wifi:libs/mqtt-gateway/host/Wifi.js',
      'LINUX=1',
    ]

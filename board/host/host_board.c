@@ -16,9 +16,22 @@
  *    the queue (seen: garbled console lines, "ASSERT(len <= 64) FAILED" in
  *    jsdevices.c, under load). The link wraps the queue's entry points
  *    (-Wl,--wrap) with one lock, which restores the board's atomicity.
+ *  - Storage reads: the Linux target keeps Storage in the file espruino.flash
+ *    and opens, seeks, reads and closes that file for every read. Code run from
+ *    Storage (.bootcde, modules such as gwcrypto-js) is read that way a few
+ *    bytes at a time, so the interpreter spent most of its time in file calls
+ *    (pure-JS X25519 from Storage took 8 times as long as from RAM) where an
+ *    ESP32 reads memory-mapped flash. The link wraps jshFlashRead to copy from
+ *    a shared read-only mapping of the same file; writes and erases still go
+ *    through the target's own calls, and the mapping sees them at once.
  */
 #define _GNU_SOURCE /* PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP */
+#include <fcntl.h>
 #include <pthread.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <stddef.h>
 #include <sys/random.h>
@@ -83,4 +96,28 @@ IOEventFlags __wrap_jshPopIOEventOfType(IOEventFlags eventType, uint8_t *data, u
   IOEventFlags r = __real_jshPopIOEventOfType(eventType, data, length);
   pthread_mutex_unlock(&queue_lock);
   return r;
+}
+
+#define HOST_FLASH_FILE "espruino.flash" /* FAKE_FLASH_FILENAME of targets/linux/jshardware.c */
+
+void __real_jshFlashRead(void *buf, uint32_t addr, uint32_t len);
+
+static const uint8_t *flash_map;
+
+void __wrap_jshFlashRead(void *buf, uint32_t addr, uint32_t len) {
+  if (!flash_map) {
+    /* mapped once the file has its full size (the target makes it so at the first write) */
+    int fd = open(HOST_FLASH_FILE, O_RDONLY);
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size >= FLASH_TOTAL) {
+      void *m = mmap(NULL, FLASH_TOTAL, PROT_READ, MAP_SHARED, fd, 0);
+      if (m != MAP_FAILED) flash_map = m;
+    }
+    if (fd >= 0) close(fd);
+  }
+  if (flash_map && addr >= FLASH_START && len <= FLASH_TOTAL && addr - FLASH_START <= FLASH_TOTAL - len) {
+    memcpy(buf, flash_map + (addr - FLASH_START), len);
+    return;
+  }
+  __real_jshFlashRead(buf, addr, len);
 }

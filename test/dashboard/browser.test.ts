@@ -1,5 +1,6 @@
 // The dashboard in a real browser (Debian's Chromium through playwright-core)
-// against the built gateway image in the emulator, a real broker (aedes) and
+// against the built gateway image on the real Espruino interpreter (custom
+// firmware, test/gateway/harness.ts), a real broker (aedes) and
 // simulated devices on the device SDK (tools/sim): the admin's whole day, one
 // step per test, in order. Screenshots at phone and laptop sizes go to
 // test-output/screenshots/ (gitignored) for a person to look at.
@@ -11,8 +12,7 @@ import { gunzipSync } from 'node:zlib';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createAedes, type AedesBroker } from '../mqtt/brokers';
 import { GatewayUnderTest, PASSWORD, ROOT } from '../gateway/harness';
-import { Flash } from '../../tools/emulator/flash';
-import { storageOn } from '../../tools/emulate/storage';
+import { writeStorage } from '../../tools/espruino/interpreter';
 import { createFleet, type Fleet } from '../../tools/sim/fleet';
 import { createNodeClient } from '../../src/mqtt/node/client';
 import { fingerprint as deviceFingerprint } from '../../src/device/fingerprint';
@@ -84,8 +84,8 @@ test.before(async () => {
   broker = await createAedes();
   gw = new GatewayUnderTest({
     brokerPort: broker.port,
-    // the page goes into flash as `npm run emulate` puts it there: Storage file dash.html.gz
-    extraConfig: (dir) => storageOn(new Flash(dir)).write('dash.html.gz', page.toString('latin1')),
+    // the page goes into Storage as `npm run flash` puts it there: the file dash.html.gz
+    extraConfig: (dir, variant) => writeStorage(dir, { 'dash.html.gz': page }, variant),
   });
   await gw.start();
   url = `http://127.0.0.1:${gw.emu.hostPort(80)}/`;
@@ -243,7 +243,18 @@ test('the security feed counts a bad message live', async () => {
 test('gateway status, and the password change', async () => {
   await laptop.getByRole('link', { name: 'Gateway' }).click();
   await laptop.locator('dd', { hasText: 'connected' }).first().waitFor();
-  await laptop.getByText(/variables used/).waitFor();
+  // the interpreter's own process.memory(), in JsVars
+  const memory = laptop.locator('dd', { hasText: /JsVars used/ });
+  await memory.waitFor();
+  const board = await gw.emu.memory();
+  const shown = /^([\d,]+) of ([\d,]+) JsVars used \(\d+ %\), ([\d,]+) free \(a JsVar is (\d+) bytes\)$/.exec((await memory.textContent()) || '');
+  assert.ok(shown, `memory line: ${await memory.textContent()}`);
+  const [used, total, free, size] = shown!.slice(1).map((v) => Number(v.replace(/,/g, '')));
+  assert.is(total, board.total, 'the pool of the interpreter (16,383 as on the ESP32)');
+  assert.is(size, board.blocksize);
+  assert.is(used + free, total);
+  // read at another moment than the page's: close, not equal
+  assert.ok(Math.abs(used - board.usage) < 1500, `page ${used} vs board ${board.usage}`);
   await shoot('gateway', '#/gateway');
   await laptop.getByLabel('Current password').fill('wrong-old-password');
   await laptop.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
@@ -291,7 +302,7 @@ test('revoke and remove, each behind a confirmation', async () => {
 
 test('after a gateway restart the page reconnects and asks to log in again', async () => {
   await gw.emu.restart(); // (not gw.restart(): the admin password is no longer the harness's)
-  await gw.emu.waitForOutput('mqtt: connected', 10000);
+  await gw.emu.waitForOutput('mqtt: connected', 30000);
   await laptop.getByLabel('Admin password').waitFor({ timeout: 30000 });
   await logIn(laptop, NEW_PASSWORD);
   await laptop.getByRole('heading', { name: 'Devices' }).waitFor();

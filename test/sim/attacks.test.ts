@@ -1,5 +1,5 @@
-// Every attack mode of `npm run sim` against the gateway image in the
-// emulator, through a real Mosquitto: the simulator must report the expected
+// Every attack mode of `npm run sim` against the gateway image on the real
+// Espruino interpreter (custom firmware), through a real Mosquitto: the simulator must report the expected
 // outcome, and the gateway's own counters and device table (read here,
 // independently) must show that nothing forged was accepted.
 import { test } from 'uvu';

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { SECTION_IDS } from '../../tools/bench/results.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const MAIN = join(root, 'tools/bench/main.ts');
@@ -45,10 +46,12 @@ test('quick run exits 0 and prints the same JSON it writes', () => {
 });
 
 test('every section is present; each ran with numbers and how, or says why it was skipped', () => {
+  // every section the runner knows, in its order
   assert.equal(
     report.sections.map((s: any) => s.id),
-    ['crypto', 'e2e', 'enroll', 'budgets'],
+    SECTION_IDS,
   );
+  for (const id of ['crypto', 'e2e', 'enroll', 'budgets']) assert.ok(SECTION_IDS.includes(id as any), id);
   for (const s of report.sections) {
     assert.ok(['ok', 'skipped'].includes(s.status), `${s.id}: ${s.status} ${s.reason}`);
     assert.type(s.title, 'string');
@@ -89,6 +92,28 @@ test('crypto covers every primitive and size for pure JS and OpenSSL, with ratio
   }
   if (hasNative) assert.is(crypto.targets.length, 3);
   else assert.ok(crypto.skipped.some((k: any) => /native/.test(k.what)));
+});
+
+test('e2e, enroll and budgets ran on the real interpreter and say their times are PC times', () => {
+  const section = (id: string) => report.sections.find((s: any) => s.id === id);
+  const figure = (id: string) => section(id.split('.')[0]).figures.find((f: any) => f.id === id);
+  for (const id of ['e2e', 'enroll', 'budgets']) assert.is(section(id).status, 'ok', `${id}: ${section(id).reason}`);
+  for (const id of ['e2e', 'enroll']) assert.match(section(id).how, /PC times/);
+  for (const n of [1, 8, 32]) {
+    for (const key of [`e2e.gateway.n${n}.rtt_p50_ms`, `e2e.plain.n${n}.rtt_p50_ms`, `e2e.gateway.n${n}.calls_per_s`, `e2e.n${n}.rtt_ratio`]) {
+      assert.ok(figure(key)?.value > 0, key);
+    }
+  }
+  assert.ok(figure('e2e.gateway_stock.n1.rtt_p50_ms')?.value > 0, 'a sealed call on stock firmware');
+  assert.ok(figure('enroll.stock.firstCall.median_ms')?.value > 0, 'an enrollment on stock firmware');
+  // process.memory() of the interpreter: the image holds more than the bare firmware, stock more than custom
+  const bare = figure('budgets.jsvars.bare').value;
+  const idle = figure('budgets.jsvars.idle').value;
+  assert.ok(bare > 0 && idle > bare, `bare ${bare}, idle ${idle}`);
+  assert.ok(figure('budgets.jsvars.idle_stock').value > idle, 'the pure-JS crypto module costs JsVars');
+  assert.ok(figure('budgets.jsvars.devices_32').value > figure('budgets.jsvars.devices_8').value);
+  assert.ok(figure('budgets.jsvars.per_device_32').value > 0);
+  assert.match(figure('budgets.jsvars.bare').how, /pool of 16383 JsVars of 14 bytes/);
 });
 
 test('a bad flag gets a one-line error, the usage, exit 2, and no results', () => {

@@ -9,8 +9,7 @@ export interface BenchArgs {
   out: string;
 }
 
-export const USAGE =
-  'usage: npm run bench -- [--quick] [--only crypto|e2e|enroll|budgets[,...]] [--json] [--out DIR]';
+export const USAGE = `usage: npm run bench -- [--quick] [--only ${SECTION_IDS.join('|')}[,...]] [--json] [--out DIR]`;
 
 export class UsageError extends Error {}
 

@@ -1,8 +1,9 @@
 // Mosquitto on a free loopback port, as a child process: a separate process
 // so the broker's work does not share the bench's event loop (as aedes in
 // process would) and the figures describe the gateway, not the broker.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { MOSQUITTO, startMosquitto as startMosquittoProcess } from '../broker/mosquitto';
+import { procCpuMicros } from './proc-cpu';
 import { track } from './resources';
 
 export interface Broker {
@@ -13,17 +14,6 @@ export interface Broker {
   /** CPU time the broker process used so far, µs; undefined where /proc is not readable. */
   cpuMicros(): number | undefined;
   stop(): Promise<void>;
-}
-
-// utime + stime of /proc/PID/stat, in clock ticks (USER_HZ, 100 on Linux).
-function procCpuMicros(pid: number | undefined): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10_000;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Starts mosquitto for the bench; stopped by disposeAll(). */

@@ -1,35 +1,34 @@
-// The gateway under test: mosquitto, dist/gateway.js in the emulator (its
-// own process), an admin session, an automated admin that approves the
-// bench's devices as soon as the gateway lists them as pending, and Node
-// SDK devices to enroll. Shared by the e2e, enroll and budgets sections.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// The gateway under test: mosquitto, dist/gateway.js booted from Storage on
+// the real interpreter (its own process, custom or stock firmware), an admin
+// session, an automated admin that approves the bench's devices as soon as
+// the gateway lists them as pending, and Node SDK devices to enroll. Shared by
+// the e2e, enroll and budgets sections.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import type { Crypto } from '../../src/crypto/types';
 import { createNodeDevice, NodeDevice } from '../../src/device/node/device';
+import type { Variant } from '../espruino/build';
 import { MOSQUITTO } from '../broker/mosquitto';
 import { AdminClient, adminLogin } from '../sim/admin';
+import { Board, describeInterpreter, GATEWAY_IMAGE, startGatewayBoard } from './board';
 import { Broker, startMosquitto } from './broker';
-import { Board, startBoard } from './emulated-board';
 import { nowMs } from './measure';
 import { ROOT } from './paths';
 import { track } from './resources';
 import { SectionSkipped } from './results';
 
-const GATEWAY_IMAGE = join(ROOT, 'dist/gateway.js');
-const DASHBOARD = join(ROOT, 'dist/dashboard.html.gz');
-const CRYPTO_MODULE = join(ROOT, 'dist/gwcrypto-js.js');
 const PASSWORD = 'bench-admin-password';
+// an approval on stock firmware runs pure-JS X25519 inside the request: seconds
+const ADMIN_TIMEOUT_MS = 120_000;
 
 /** Raised for the bench so closed-loop calls measure the gateway, not its limiter (and said so in every how). */
 export const BENCH_LIMITS = { rate: 1000, burst: 2000, pending: 128 };
 
 /** Why the gateway rig cannot run here, or undefined when it can. */
 export function rigMissing(): string | undefined {
-  if (!existsSync(GATEWAY_IMAGE)) return 'dist/gateway.js is not built (run `npm run build`)';
-  for (const f of ['tools/emulator/index.ts', 'tools/emulate/config.ts', 'src/device/node/device.ts']) {
-    if (!existsSync(join(ROOT, f))) return `${f} does not exist`;
+  for (const f of [GATEWAY_IMAGE, join(ROOT, 'dist/gwcrypto-js.js')]) {
+    if (!existsSync(f)) return `${f.slice(ROOT.length)} is not built (run \`npm run build\`)`;
   }
   if (!existsSync(MOSQUITTO)) return `${MOSQUITTO} is not installed (Debian package mosquitto)`;
   return undefined;
@@ -54,6 +53,8 @@ export interface GatewayRig {
 }
 
 export interface RigOptions {
+  /** custom (GatewayCrypto, the default) or stock firmware */
+  variant?: Variant;
   /** Gateway limits to set through PUT /api/config before anything else. */
   limits?: Record<string, number>;
   /** An already running broker (default: a new mosquitto). */
@@ -65,19 +66,14 @@ export interface RigOptions {
 export async function startGatewayRig(options: RigOptions = {}): Promise<GatewayRig> {
   const missing = rigMissing();
   if (missing) throw new SectionSkipped(missing);
+  const variant = options.variant ?? 'custom';
   const broker = options.broker || (await startMosquitto());
-  const storageDir = track(mkdtempSync(join(tmpdir(), 'bench-gateway-flash-')), (d) => rmSync(d, { recursive: true, force: true }));
-  const board = await startBoard({
-    kind: 'gateway',
-    files: { image: GATEWAY_IMAGE, dashboard: DASHBOARD, cryptoModule: CRYPTO_MODULE },
-    storageDir,
-    broker: broker.url,
-    adminPassword: PASSWORD,
-  });
-  await board.waitForOutput('mqtt: connected', 15_000);
+  const board = await startGatewayBoard({ variant, broker: broker.url, adminPassword: PASSWORD });
+  // the stock firmware's first boot makes the gateway's key pair in pure JS
+  await board.waitForOutput('mqtt: connected', 120_000);
   if (options.beforeAdmin) await options.beforeAdmin(board);
   // one attempt a request: a shed request is counted as failed, not hidden by a retry
-  const admin = await adminLogin(`http://127.0.0.1:${board.httpPort}`, PASSWORD, 1);
+  const admin = await adminLogin(`http://127.0.0.1:${board.httpPort}`, PASSWORD, 1, ADMIN_TIMEOUT_MS);
   if (options.limits) await admin.put('/api/config', { limits: options.limits });
   const prefix = (await admin.get('/api/config')).prefix || 'jrpc';
   const approver = startApprover(board.httpPort as number, admin);
@@ -87,9 +83,7 @@ export async function startGatewayRig(options: RigOptions = {}): Promise<Gateway
     admin,
     prefix,
     approver,
-    describe:
-      'dist/gateway.js booted from the emulated flash as `npm run emulate` does (tools/emulator in its own Node ' +
-      `process, firmware with the native GatewayCrypto module), ${broker.describe}`,
+    describe: `dist/gateway.js booted from Storage (.bootcde, as \`npm run flash\` leaves it) on ${describeInterpreter(variant)}, ${broker.describe}`,
   };
 }
 

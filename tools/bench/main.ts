@@ -102,7 +102,7 @@ async function main(): Promise<number> {
   return result.sections.some((s) => s.status === 'error') ? 1 : 0;
 }
 
-// Ctrl-C or a kill still stops every broker and emulator this run started.
+// Ctrl-C or a kill still stops every broker and interpreter this run started.
 for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
   process.on(signal, () => {
     void disposeAll().finally(() => process.exit(code));

@@ -1,21 +1,19 @@
-// The baseline of the end-to-end bench: the plain responder image in the
-// emulator (its own process) and plain MQTT clients on the project's Node
-// MQTT client, publishing and subscribing at QoS 0 as the device SDK does.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// The baseline of the end-to-end bench: the plain responder image booted
+// from Storage on the same interpreter as the gateway, and plain MQTT clients
+// on the project's Node MQTT client, publishing and subscribing at QoS 0 as
+// the device SDK does.
+import type { Variant } from '../espruino/build';
 import { createNodeClient } from '../../src/mqtt/node/client';
+import { Board, startImageBoard } from './board';
 import type { Broker } from './broker';
-import { Board, startBoard } from './emulated-board';
 import { buildPlainResponder } from './plain-responder/build';
 import { track } from './resources';
 
-export async function startPlainResponder(broker: Broker, prefix: string): Promise<Board> {
+export async function startPlainResponder(broker: Broker, prefix: string, variant: Variant): Promise<Board> {
   const image = await buildPlainResponder();
   const config = `var PLAIN_CFG=${JSON.stringify({ host: '127.0.0.1', port: broker.port, prefix })};\n`;
-  const storageDir = track(mkdtempSync(join(tmpdir(), 'bench-plain-flash-')), (d) => rmSync(d, { recursive: true, force: true }));
-  const board = await startBoard({ kind: 'code', code: config + image, storageDir });
-  await board.waitForOutput('plain: connected', 15_000);
+  const board = await startImageBoard(variant, 'plain', config + image);
+  await board.waitForOutput('plain: connected', 30_000);
   return board;
 }
 

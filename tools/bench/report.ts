@@ -71,6 +71,7 @@ export function formatHeader(r: BenchResult): string[] {
   return [
     `bench ${r.started_at}${r.quick ? ' (quick: tiny iteration counts, figures are rough)' : ''}`,
     `node ${m.node}, OpenSSL ${m.openssl}, ${m.platform}/${m.arch}, ${m.cpus} × ${m.cpu}`,
+    'Times are PC times: the images run on the real Espruino 2v29 interpreter built for this machine, not on an ESP32.',
   ];
 }
 

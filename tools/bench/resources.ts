@@ -1,4 +1,4 @@
-// Everything a section starts (brokers, emulators, clients) registers its
+// Everything a section starts (brokers, interpreters, clients) registers its
 // disposer here, so the runner can stop it after the section, on an error,
 // and on Ctrl-C alike. Disposers run newest first (clients before brokers).
 import type { ChildProcess } from 'node:child_process';

@@ -1,58 +1,70 @@
-// `npm start`: the whole system on one machine, in one process tree: an
-// embedded aedes broker (this process), the gateway image in the emulator
-// (a child running `npm run emulate`'s program), and three simulated sensors
-// on the device SDK (this process), one of them holding a PSK. Prints the
-// dashboard URL and the admin password; Ctrl-C stops everything.
-//   npm start [-- --admin-password PW] [--http-port N] [--broker-port N] [--storage DIR]
-import { spawn, spawnSync, ChildProcess } from 'node:child_process';
+// `npm start`: the whole system on one machine: an embedded aedes broker (this
+// process), the gateway image booted from Storage on the real Espruino
+// interpreter (host build of the custom firmware, or of the stock one with
+// --variant stock; a child process that dies with this one), and three
+// simulated sensors on the device SDK (this process), one of them holding a
+// PSK. Prints the dashboard URL and the admin password; the admin approves the
+// sensors on the dashboard. Ctrl-C stops everything.
+//   npm start [-- --admin-password PW] [--http-port N] [--broker-port N] [--storage DIR] [--variant custom|stock]
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildHost, VARIANTS, type Variant } from '../espruino/build';
+import { Interpreter } from '../espruino/interpreter';
+import { provision } from '../emulate/config';
+import { readFlags } from '../flags';
 import { freePort } from '../ports';
 import { createFleet, Fleet } from '../sim/fleet';
 import { Broker, startBroker } from './broker';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const USAGE = 'usage: npm start [-- --admin-password PW] [--http-port N] [--broker-port N] [--storage DIR]';
+const DIST = join(ROOT, 'dist');
+const USAGE = 'usage: npm start [-- --admin-password PW] [--http-port N] [--broker-port N] [--storage DIR] [--variant custom|stock]';
 const SENSORS: [string, string][] = [
   ['kitchen', 'Kitchen'],
   ['garage', 'Garage'],
   ['greenhouse', 'Greenhouse'],
 ];
 const PSK_SENSOR = 'greenhouse';
+// Boot, Storage checks and the first MQTT connection; the stock firmware's first boot also makes the gateway's key in pure JS.
+const GATEWAY_UP_MS = 120000;
 
 interface StartOptions {
   adminPassword?: string;
   httpPort?: number;
   brokerPort: number;
   storage?: string;
+  variant: Variant;
 }
 
 function parse(argv: string[]): StartOptions | string {
-  const o: StartOptions = { brokerPort: 0 };
-  for (let i = 0; i < argv.length; i++) {
-    let flag = argv[i];
-    let value: string | undefined;
-    if (flag === '--help' || flag === '-h') return 'help';
-    const eq = flag.indexOf('=');
-    if (flag.startsWith('--') && eq > 0) {
-      value = flag.slice(eq + 1);
-      flag = flag.slice(0, eq);
-    } else value = argv[++i];
-    if (value === undefined) return `${flag} needs a value`;
-    const port = /^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= 65535 ? Number(value) : undefined;
-    if (flag === '--admin-password') {
-      if (!value) return '--admin-password must not be empty';
-      o.adminPassword = value;
-    } else if (flag === '--http-port' || flag === '--broker-port') {
-      if (port === undefined) return `${flag} must be a port number 1-65535, got ${JSON.stringify(value)}`;
-      if (flag === '--http-port') o.httpPort = port;
-      else o.brokerPort = port;
-    } else if (flag === '--storage') o.storage = value;
-    else return `unknown option ${JSON.stringify(flag)}`;
+  const raw = readFlags(argv, {
+    valued: { '--admin-password': 'adminPassword', '--http-port': 'httpPort', '--broker-port': 'brokerPort', '--storage': 'storage', '--variant': 'variant' },
+    help: true,
+  });
+  if (typeof raw === 'string') return raw;
+  const o: StartOptions = { brokerPort: 0, variant: 'custom' };
+  for (const [flag, key] of [['--http-port', 'httpPort'], ['--broker-port', 'brokerPort']] as const) {
+    const v = raw[key];
+    if (v === undefined) continue;
+    if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 65535) return `${flag} must be a port number 1-65535, got ${JSON.stringify(v)}`;
+    o[key] = Number(v);
+  }
+  if (raw.adminPassword !== undefined) {
+    if (!raw.adminPassword) return '--admin-password must not be empty';
+    o.adminPassword = raw.adminPassword;
+  }
+  if (raw.storage !== undefined) {
+    if (!raw.storage) return '--storage needs a directory';
+    o.storage = raw.storage;
+  }
+  if (raw.variant !== undefined) {
+    if (!VARIANTS.includes(raw.variant as Variant)) return `--variant must be ${VARIANTS.join(' or ')}, got ${JSON.stringify(raw.variant)}`;
+    o.variant = raw.variant as Variant;
   }
   return o;
 }
@@ -78,6 +90,20 @@ function demoPsk(dir: string | undefined): string {
   return psk;
 }
 
+/** The board's console as lines for the terminal: without the REPL's prompts and screen codes. */
+function consoleLines(print: (line: string) => void): (text: string) => void {
+  let partial = '';
+  return (text) => {
+    partial += text;
+    let nl;
+    while ((nl = partial.indexOf('\n')) >= 0) {
+      const line = partial.slice(0, nl).replace(/\x1b\[J|\r/g, '').replace(/^>+/, '');
+      partial = partial.slice(nl + 1);
+      if (line.trim()) print(line);
+    }
+  };
+}
+
 async function main(): Promise<void> {
   const parsed = parse(process.argv.slice(2));
   if (parsed === 'help') {
@@ -90,11 +116,13 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const o = parsed;
-  if (!existsSync(join(ROOT, 'dist/gateway.js'))) {
+  if (!existsSync(join(DIST, 'gateway.js'))) {
     say('dist/ is missing: building first');
     const r = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
     if (r.status !== 0) throw new Error('the build failed (see above)');
   }
+  // the interpreter for this PC: built once (about a minute), then cached in .espruino-host/
+  await buildHost([o.variant]);
 
   const temp = o.storage ? undefined : mkdtempSync(join(tmpdir(), 'mqtt-gateway-demo-'));
   const base = o.storage ?? temp!;
@@ -103,10 +131,11 @@ async function main(): Promise<void> {
   mkdirSync(gatewayDir, { recursive: true });
   mkdirSync(sensorDir, { recursive: true });
   const password = o.adminPassword ?? randomBytes(9).toString('base64url');
+  if (o.httpPort !== undefined && !(await portFree(o.httpPort))) throw new Error(`port ${o.httpPort} is in use: choose another with --http-port`);
   const httpPort = o.httpPort ?? ((await portFree(8080)) ? 8080 : await freePort());
 
   let broker: Broker | undefined;
-  let gateway: ChildProcess | undefined;
+  let board: Interpreter | undefined;
   let fleet: Fleet | undefined;
   let stopping = false;
 
@@ -115,17 +144,8 @@ async function main(): Promise<void> {
     stopping = true;
     say('stopping');
     fleet?.stop();
-    const g = gateway;
-    if (g && g.exitCode === null && g.signalCode === null) {
-      await new Promise<void>((resolve) => {
-        const kill = setTimeout(() => g.kill('SIGKILL'), 5000);
-        g.once('exit', () => {
-          clearTimeout(kill);
-          resolve();
-        });
-        g.kill('SIGTERM');
-      });
-    }
+    // a power cut: the gateway's Storage writes are made to survive one
+    await board?.kill();
     await broker?.close();
     if (temp) rmSync(temp, { recursive: true, force: true });
     process.exit(code);
@@ -137,42 +157,36 @@ async function main(): Promise<void> {
     broker = await startBroker(o.brokerPort);
     say(`MQTT broker (aedes) on ${broker.url}`);
 
-    // The gateway: `npm run emulate`'s program as a child, so the emulated board has a core of its own.
-    const g = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(ROOT, 'tools/emulate/main.ts'), '--broker', broker.url, '--http-port', String(httpPort), '--storage', gatewayDir, '--admin-password', password],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    // Storage as `npm run flash` leaves it (settings changed on the dashboard survive unless a flag overrides them)
+    await provision(
+      { broker: broker.url, httpPort, storage: gatewayDir, adminPassword: password },
+      {
+        image: join(DIST, 'gateway.js'),
+        dashboard: join(DIST, 'dashboard.html.gz'),
+        cryptoModule: o.variant === 'stock' ? join(DIST, 'gwcrypto-js.js') : undefined,
+      },
+      o.variant,
     );
-    gateway = g;
-    // Ready when the dashboard is served and the gateway is on the broker.
-    const url = await new Promise<string>((resolve, reject) => {
-      let buffered = '';
-      let dashboard = '';
-      let mqtt = false;
-      const onLine = (line: string) => {
-        const m = /^dashboard: (http:\/\/\S+)/.exec(line);
-        if (m) dashboard = m[1];
-        else if (line.trim()) console.log('gateway | ' + line);
-        if (/^mqtt: connected/.test(line)) mqtt = true;
-        if (dashboard && mqtt) resolve(dashboard);
-      };
-      g.stdout!.on('data', (d) => {
-        buffered += d;
-        let nl;
-        while ((nl = buffered.indexOf('\n')) >= 0) {
-          onLine(buffered.slice(0, nl).replace(/\r$/, ''));
-          buffered = buffered.slice(nl + 1);
-        }
-      });
-      g.stderr!.on('data', (d) => process.stderr.write('gateway | ' + d));
-      setTimeout(() => reject(new Error('the gateway did not come up within 60 s')), 60000).unref();
-      g.once('exit', (code) => {
-        if (!stopping) {
-          reject(new Error(`the gateway emulator exited (code ${code})`));
-          void stop(1);
-        }
-      });
+    const gw = await Interpreter.start({
+      variant: o.variant,
+      storageDir: gatewayDir,
+      ports: { 80: httpPort },
+      onOutput: consoleLines((line) => {
+        if (!/^(espruino|portmap): /.test(line)) console.log('gateway | ' + line);
+      }),
     });
+    board = gw;
+    say(`gateway: dist/gateway.js on the Espruino 2v29 interpreter for this PC (${o.variant} firmware), pid ${gw.pid}`);
+    gw.exited(2 ** 31 - 1).then(
+      (code) => {
+        if (stopping) return;
+        console.error(`demo: the gateway's interpreter ended (exit ${code})`);
+        void stop(1);
+      },
+      () => undefined,
+    );
+    await gw.waitForOutput('mqtt: connected', GATEWAY_UP_MS);
+    const url = `http://127.0.0.1:${httpPort}/`;
 
     const psk = demoPsk(o.storage ? base : undefined);
     fleet = createFleet({

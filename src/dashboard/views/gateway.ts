@@ -6,6 +6,13 @@ import { rest } from '../rest';
 import { setStatus, state } from '../state';
 import { act, field, say, type View } from '../ui';
 
+/** Espruino's process.memory(): the interpreter's variables (JsVars), not bytes. */
+function jsVars(mem: any): string {
+  const n = (v: number) => v.toLocaleString('en-US');
+  const size = mem.blocksize ? ` (a JsVar is ${mem.blocksize} bytes)` : '';
+  return `${n(mem.usage)} of ${n(mem.total)} JsVars used (${Math.round((100 * mem.usage) / mem.total)} %), ${n(mem.free)} free${size}`;
+}
+
 export function gatewayView(): View {
   const facts = h('dl', { className: 'facts' });
   const pw = (name: string, auto: string) => h('input', { type: 'password', name, required: true, autocomplete: auto }) as HTMLInputElement;
@@ -49,7 +56,7 @@ export function gatewayView(): View {
         ['MQTT', yes(mq.connected, 'connected', 'not connected'), mq.broker ? ' — ' + mq.broker : ''],
         ['Clock', yes(s.time_set, 'set', 'not set')],
         ['Uptime', duration((s.uptime_s || 0) + (Date.now() - state.statusAt) / 1000)],
-        ['Memory', mem.total ? `${mem.usage} of ${mem.total} variables used (${Math.round((100 * mem.usage) / mem.total)} %), ${mem.free} free` : '—'],
+        ['Memory', mem.total ? jsVars(mem) : '—'],
         ['Devices', Object.keys(dev).map((k) => `${dev[k]} ${k}`).join(', ') || '—'],
         ['Version', s.version || '—'],
       ].map(([k, ...v]) => [h('dt', null, k), h('dd', null, v)]),

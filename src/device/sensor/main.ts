@@ -10,10 +10,11 @@ import { storageStore } from '../espruino-store';
 import { CONFIG_FILE, SensorConfig, readSensorConfig } from './config';
 import { randomWalk } from './walk';
 
-// On ESP32, E.getTemperature() reads the chip's internal sensor; elsewhere a
-// plausible room temperature stands in.
+// On ESP32, E.getTemperature() reads the chip's internal sensor; where the
+// firmware has none (absent, or NaN as on the PC build) a plausible room
+// temperature stands in.
 function temperatureSource(): () => number {
-  if (typeof E.getTemperature === 'function') {
+  if (typeof E.getTemperature === 'function' && isFinite(E.getTemperature())) {
     return function () {
       return Math.round(E.getTemperature() * 10) / 10;
     };

@@ -1,6 +1,6 @@
 // The baseline for the end-to-end bench: a trivial JSON-RPC responder on the
-// same MQTT client, transport and QoS as the gateway, run in the same
-// emulator, answering `ping` with "pong" in clear. Against the gateway, the
+// same MQTT client, transport and QoS as the gateway, booted from Storage on
+// the same interpreter, answering `ping` with "pong" in clear. Against the gateway, the
 // only difference left is the protocol (sealing, checks, authorization).
 //   request:  P/plain/rx            {"jsonrpc":"2.0","id":n,"method":"ping","device_id":"…"}
 //   reply:    P/plain/{device}/rx   {"jsonrpc":"2.0","id":n,"result":"pong"}
@@ -8,7 +8,7 @@ import { createClient } from '../../../src/mqtt/client';
 import { systemClock } from '../../../src/mqtt/clock';
 import { espruinoTransport } from '../../../src/mqtt/espruino-transport';
 
-// Prepended to the built image by the bench: `var PLAIN_CFG = {host, port, prefix};`
+// Put before the built image in .bootcde by the bench: `var PLAIN_CFG = {host, port, prefix};`
 declare const PLAIN_CFG: { host: string; port: number; prefix: string };
 
 function start(): void {

@@ -1,7 +1,7 @@
 // Section 4: what the firmware costs the board: bytes of each minified image,
 // the gzipped dashboard the gateway serves from flash, the gateway's JsVars at
-// idle and per approved device (from the emulator's estimate), and the Xtensa
-// .text of the native crypto.
+// idle and per authorized device (process.memory() of the real interpreter),
+// and the Xtensa .text of the native crypto.
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -161,8 +161,9 @@ export async function runBudgets(ctx: RunContext): Promise<SectionOutput> {
   return {
     how:
       'Sizes are file sizes of the build output (run `npm run build` first; a warning marks outputs older than ' +
-      'their sources). JsVars come from the emulator\'s memory() estimate of the running gateway image (see ' +
-      'tools/emulator/jsvars.ts for the model). 1 KB = 1024 bytes.',
+      'their sources). JsVars are process.memory().usage of the Espruino 2v29 interpreter built for this PC ' +
+      '(tools/espruino) running the gateway image: the interpreter\'s own count, with the ESP32\'s 14-byte JsVars and ' +
+      'pool of 16,383. 1 KB = 1024 bytes.',
     figures,
     targets,
     skipped,

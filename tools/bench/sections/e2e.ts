@@ -1,19 +1,27 @@
-// Section 2: sealed calls through the gateway image in the emulator against
-// the same traffic as plain MQTT request/response to a trivial responder in
-// the same emulator, through the same mosquitto: the protocol's overhead.
+// Section 2: sealed calls through the gateway image on the real interpreter
+// against the same traffic as plain MQTT request/response to a trivial
+// responder on the same interpreter, through the same mosquitto: the
+// protocol's overhead. Times are PC times of the host build, not an ESP32's.
 import { cpus } from 'node:os';
 import type { Crypto } from '../../../src/crypto/types';
 import { DEVICE_TO_GATEWAY, GATEWAY_TO_DEVICE, requestText, resultText, sealEnvelope } from '../../../src/protocol';
+import type { Variant } from '../../espruino/build';
 import type { RunContext } from '../main';
 import { Broker, startMosquitto } from '../broker';
-import type { Board } from '../emulated-board';
+import { describeFirmware, describeInterpreter, type Board } from '../board';
 import { BENCH_LIMITS, deviceCrypto, enrollDevices, rigMissing, startGatewayRig } from '../gateway-rig';
 import { nowMs, percentile, round } from '../measure';
 import { firstAnswer, startPlainClient, startPlainResponder } from '../plain-rig';
 import { Figure, SectionOutput, SectionSkipped, TargetRow, target } from '../results';
 
 // A lost answer costs its caller this long (and is counted as a failed call).
-const CALL_TIMEOUT_MS = 2000;
+const CALL_TIMEOUT_MS = 5000;
+// Callers at once, per firmware. On stock firmware each envelope costs the
+// gateway pure-JS ChaCha20-Poly1305 and HMAC (hundreds of ms): one caller.
+const FLEETS: { variant: Variant; fleet: number[] }[] = [
+  { variant: 'custom', fleet: [1, 8, 32] },
+  { variant: 'stock', fleet: [1] },
+];
 // Every caller, sealed or plain, keeps to a token bucket of PACE_PER_S calls
 // per second (PACE_BURST at most), inside the gateway's raised per-device
 // bucket (BENCH_LIMITS), so no call is refused for its rate; both sides get
@@ -38,15 +46,15 @@ interface LoopResult {
 }
 
 interface Cpu {
-  board: number;
+  board?: number;
   bench: number;
   broker?: number;
 }
 
 /** CPU time of the three processes, µs, to show which one bounds a run. */
-async function cpuNow(board: Board, broker: Broker): Promise<{ at: number; board: number; bench: number; broker?: number }> {
+function cpuNow(board: Board, broker: Broker): { at: number; board?: number; bench: number; broker?: number } {
   const u = process.cpuUsage();
-  return { at: nowMs(), board: await board.cpuMicros(), bench: u.user + u.system, broker: broker.cpuMicros() };
+  return { at: nowMs(), board: board.cpuMicros(), bench: u.user + u.system, broker: broker.cpuMicros() };
 }
 
 /**
@@ -66,8 +74,8 @@ async function closedLoop(
 ): Promise<LoopResult> {
   const from = nowMs() + warmupMs;
   const end = from + windowMs;
-  const cpuStart = new Promise<Awaited<ReturnType<typeof cpuNow>>>((r) => setTimeout(() => r(cpuNow(board, broker)), warmupMs));
-  const cpuEnd = new Promise<Awaited<ReturnType<typeof cpuNow>>>((r) => setTimeout(() => r(cpuNow(board, broker)), warmupMs + windowMs));
+  const cpuStart = new Promise<ReturnType<typeof cpuNow>>((r) => setTimeout(() => r(cpuNow(board, broker)), warmupMs));
+  const cpuEnd = new Promise<ReturnType<typeof cpuNow>>((r) => setTimeout(() => r(cpuNow(board, broker)), warmupMs + windowMs));
   const rtts: number[] = [];
   const errors: Record<string, number> = {};
   let completed = 0;
@@ -106,7 +114,8 @@ async function closedLoop(
   if (rtts.length === 0) throw new Error(`no call was answered in the ${windowMs} ms window (failed: ${errorText(errors)})`);
   const [c0, c1] = [await cpuStart, await cpuEnd];
   const share = (a: number, b: number) => round(((b - a) / 1000 / (c1.at - c0.at)) * 100);
-  const cpu: Cpu = { board: share(c0.board, c1.board), bench: share(c0.bench, c1.bench) };
+  const cpu: Cpu = { bench: share(c0.bench, c1.bench) };
+  if (c0.board !== undefined && c1.board !== undefined) cpu.board = share(c0.board, c1.board);
   if (c0.broker !== undefined && c1.broker !== undefined) cpu.broker = share(c0.broker, c1.broker);
   return {
     callsPerSec: completed / (windowMs / 1000),
@@ -125,39 +134,43 @@ function errorText(errors: Record<string, number>): string {
 }
 
 export async function runE2e(ctx: RunContext): Promise<SectionOutput & { display: string[][] }> {
-  const fleet = [1, 10, 100];
-  const warmupMs = ctx.quick ? 200 : 1000;
-  const windowMs = ctx.quick ? 400 : 5000;
+  const warmupMs = ctx.quick ? 300 : 2000;
+  const windowMs = (v: Variant) => (v === 'stock' ? (ctx.quick ? 3000 : 15000) : ctx.quick ? 1000 : 10000);
   const missing = rigMissing();
   if (missing) throw new SectionSkipped(missing);
   const { crypto, name: cryptoName } = await deviceCrypto();
-
-  // The gateway side first: enroll the largest fleet once, then load it 1, 10, 100 at a time.
   const broker = await startMosquitto();
-  const rig = await startGatewayRig({ broker, limits: BENCH_LIMITS });
-  const t0 = nowMs();
-  const devices = await enrollDevices(rig, idsFor(Math.max(...fleet)), crypto, 120_000);
-  const approvals = rig.approver.counts();
-  ctx.log(`  enrolled ${devices.length} devices in ${((nowMs() - t0) / 1000).toFixed(1)} s (approvals: ${approvals.ws} from /ws, ${approvals.poll} from the poll, ${approvals.failed} failed)`);
-  const sealed = new Map<number, LoopResult>();
-  for (const n of fleet) {
-    const callers = devices.slice(0, n).map((d) => () => d.dev.request('ping', undefined, CALL_TIMEOUT_MS).then((r) => r === 'pong'));
-    const r = await closedLoop(callers, warmupMs, windowMs, rig.board, broker);
-    sealed.set(n, r);
-    ctx.log(`  gateway, ${n} devices: ${round(r.callsPerSec)} calls/s, p50 ${round(r.p50, 2)} ms, p99 ${round(r.p99, 2)} ms, errors ${errorText(r.errors)}, ${cpuText(r.cpu)}`);
-  }
-  const gatewayDescribe = rig.describe;
-  for (const d of devices) d.dev.stop();
-  await rig.board.stop();
+  const largest = Math.max(...FLEETS.flatMap((f) => f.fleet));
 
-  // Then the plain responder on the same broker, with the same number of clients.
-  const responder = await startPlainResponder(broker, rig.prefix);
-  const clients = await Promise.all(idsFor(Math.max(...fleet)).map((id) => startPlainClient(broker, rig.prefix, id)));
-  await Promise.all(clients.map((c) => firstAnswer(c, 10_000)));
+  // The gateway side first, per firmware: enroll the largest fleet once, then load it N at a time.
+  const sealed = new Map<string, LoopResult>();
+  let prefix = 'jrpc';
+  for (const { variant, fleet } of FLEETS) {
+    const rig = await startGatewayRig({ broker, limits: BENCH_LIMITS, variant });
+    prefix = rig.prefix;
+    const t0 = nowMs();
+    const devices = await enrollDevices(rig, idsFor(Math.max(...fleet)), crypto, 300_000);
+    const approvals = rig.approver.counts();
+    ctx.log(`  ${variant}: enrolled ${devices.length} devices in ${((nowMs() - t0) / 1000).toFixed(1)} s (approvals: ${approvals.ws} from /ws, ${approvals.poll} from the poll, ${approvals.failed} failed)`);
+    for (const n of fleet) {
+      const callers = devices.slice(0, n).map((d) => () => d.dev.request('ping', undefined, CALL_TIMEOUT_MS).then((r) => r === 'pong'));
+      const r = await closedLoop(callers, warmupMs, windowMs(variant), rig.board, broker);
+      sealed.set(`${variant}:${n}`, r);
+      ctx.log(`  gateway (${variant}), ${n} devices: ${round(r.callsPerSec)} calls/s, p50 ${round(r.p50, 2)} ms, p99 ${round(r.p99, 2)} ms, errors ${errorText(r.errors)}, ${cpuText(r.cpu)}`);
+    }
+    for (const d of devices) d.dev.stop();
+    await rig.board.stop();
+  }
+
+  // Then the plain responder on the same broker and interpreter, with as many clients.
+  const plainFleet = [...new Set(FLEETS.flatMap((f) => f.fleet))].sort((a, b) => a - b);
+  const responder = await startPlainResponder(broker, prefix, 'custom');
+  const clients = await Promise.all(idsFor(largest).map((id) => startPlainClient(broker, prefix, id)));
+  await Promise.all(clients.map((c) => firstAnswer(c, 30_000)));
   const plain = new Map<number, LoopResult>();
-  for (const n of fleet) {
+  for (const n of plainFleet) {
     const callers = clients.slice(0, n).map((c) => () => c.ping(CALL_TIMEOUT_MS).then((r) => r === 'pong'));
-    const r = await closedLoop(callers, warmupMs, windowMs, responder, broker);
+    const r = await closedLoop(callers, warmupMs, windowMs('custom'), responder, broker);
     plain.set(n, r);
     ctx.log(`  plain, ${n} clients: ${round(r.callsPerSec)} calls/s, p50 ${round(r.p50, 2)} ms, p99 ${round(r.p99, 2)} ms, errors ${errorText(r.errors)}, ${cpuText(r.cpu)}`);
   }
@@ -166,26 +179,27 @@ export async function runE2e(ctx: RunContext): Promise<SectionOutput & { display
 
   const loop =
     `each caller runs a closed loop of \`ping\` calls (the next one as soon as the answer is in, at most ` +
-    `${PACE_PER_S}/s per caller, burst ${PACE_BURST}) for a ` +
-    `${warmupMs / 1000} s warm-up and a ${windowMs / 1000} s window; calls/s = answers completed in the window ÷ its ` +
+    `${PACE_PER_S}/s per caller, burst ${PACE_BURST}) for a ${warmupMs / 1000} s warm-up and a measuring window ` +
+    `(${windowMs('custom') / 1000} s; ${windowMs('stock') / 1000} s on stock firmware); calls/s = answers completed in the window ÷ its ` +
     'length; round trip = from the call to its answer, p50/p99 nearest-rank over the calls that started and ended in the window';
   const how =
-    `Gateway: ${gatewayDescribe}; N Node SDK devices (src/device/node, crypto: ${cryptoName}) in the bench process, ` +
+    `Gateway: dist/gateway.js booted from Storage on ${describeInterpreter('custom')}, and for the stock rows the ` +
+    `same with ${describeFirmware('stock')}, in its own process, through ` +
+    `${broker.describe}; N Node SDK devices (src/device/node, crypto: ${cryptoName}) in the bench process, ` +
     `enrolled and approved first, each calling \`ping\` sealed; an answer counts once the SDK verified it (AEAD, ` +
     'HMAC, nonce) and its result is "pong". The gateway\'s rate limit (20/s, burst 40 per device by default) was ' +
     `raised through PUT /api/config to ${BENCH_LIMITS.rate}/s, burst ${BENCH_LIMITS.burst} for the bench, so the loops ` +
-    `measure the gateway and not its limiter, and its pending table to ${BENCH_LIMITS.pending} so ` +
-    `${Math.max(...fleet)} devices can enroll at once. Plain: the same N callers as plain MQTT clients (src/mqtt/node, QoS 0 ` +
-    'like the SDK) sending an unsealed JSON-RPC ping to P/plain/rx, answered by tools/bench/plain-responder (built ' +
-    'like the gateway image, same MQTT client, subscribed at QoS 1 and answering at QoS 0 as the gateway does) in ' +
-    'the same emulator in its own process, through the same mosquitto, after the gateway stopped. In both, ' +
-    `${loop}. At 1 caller the pacing holds both sides near ${PACE_PER_S}/s, so that throughput row only says ` +
-    'whether the gateway keeps up with that offered load. ' +
-    `Ratios use figures of this run. "CPU b/d/m" = % of one core used by the emulated board, the ` +
-    'devices (bench process) and mosquitto during the window: all three share this machine\'s cores, so a busy ' +
-    'device side slows the board too. The emulator runs the image on V8 (JIT), not on an ESP32: absolute figures ' +
-    'say nothing about the board, the ratios compare the two protocols on the same stack. The emulator also pauses ' +
-    'the board now and then to estimate its JsVars (a heap walk that grows with the heap), which shows in p99.';
+    `measure the gateway and not its limiter, and its pending table to ${BENCH_LIMITS.pending}. Plain: the same N ` +
+    'callers as plain MQTT clients (src/mqtt/node, QoS 0 like the SDK) sending an unsealed JSON-RPC ping to ' +
+    'P/plain/rx, answered by tools/bench/plain-responder (built with the gateway image\'s terser and image check, ' +
+    'same MQTT client, subscribed at QoS 1 and answering at QoS 0 as the gateway does) booted from Storage on the ' +
+    'same interpreter (custom build; the plain path uses no crypto) through the same mosquitto, after the gateways ' +
+    `stopped. In both, ${loop}. Ratios use figures of this run: sealed ÷ plain. "CPU b/d/m" = % of one core used by ` +
+    'the interpreter, the devices (bench process) and mosquitto during the window; they share this machine\'s cores. ' +
+    'These are PC times: the interpreter is the real one, but compiled for this x86 machine, so absolute figures ' +
+    'are not an ESP32\'s (expect it to be many times slower); the ratios compare the two protocols on one ' +
+    'interpreter. Like the ESP32 port, the interpreter\'s idle loop sleeps up to 50 ms between network polls when ' +
+    'nothing is due, so a lone caller\'s round trip includes part of that wait on both sides.';
 
   const sizes = messageSizes(crypto);
   const figures: Figure[] = [
@@ -220,84 +234,93 @@ export async function runE2e(ctx: RunContext): Promise<SectionOutput & { display
   ];
   const targets: TargetRow[] = [];
   const display: string[][] = [
-    ['devices', 'gateway calls/s', 'p50 ms', 'p99 ms', 'CPU b/d/m %', 'plain calls/s', 'p50 ms', 'p99 ms', 'CPU b/d/m %', 'RTT ×', 'throughput'],
+    ['firmware', 'devices', 'sealed calls/s', 'p50 ms', 'p99 ms', 'CPU b/d/m %', 'plain calls/s', 'p50 ms', 'p99 ms', 'CPU b/d/m %', 'RTT ×', 'throughput'],
   ];
-  for (const n of fleet) {
-    const g = sealed.get(n) as LoopResult;
-    const p = plain.get(n) as LoopResult;
-    for (const [side, r, what] of [
-      ['gateway', g, `${n} device${n > 1 ? 's' : ''} sealed through the gateway`],
-      ['plain', p, `${n} plain client${n > 1 ? 's' : ''} through the plain responder`],
-    ] as const) {
-      const samples = `${r.samples} round trips in the window; failed calls: ${errorText(r.errors)}.`;
-      const f = (key: string, label: string, value: number, unit: string, how: string) =>
-        figures.push({ id: `e2e.${side}.n${n}.${key}`, label: `${what}: ${label}`, value, unit, how });
-      f('calls_per_s', 'calls/s', round(r.callsPerSec), 'calls/s', `${loop}. ${samples}`);
-      f('rtt_p50_ms', 'round trip p50', round(r.p50, 3), 'ms', `${loop}. ${samples}`);
-      f('rtt_p99_ms', 'round trip p99', round(r.p99, 3), 'ms', `${loop}. ${samples}`);
-      f('rtt_mean_ms', 'round trip mean', round(r.mean, 3), 'ms', `${loop}; the mean shows the tail that p50 hides (calls/s ≈ callers ÷ mean). ${samples}`);
-      f('failed_calls', 'failed calls', Object.values(r.errors).reduce((a, b) => a + b, 0), 'calls', `Calls started in the window that ended in an error, a wrong result or no answer within ${CALL_TIMEOUT_MS} ms: ${errorText(r.errors)}.`);
-      const cpuHow = (proc: string) =>
-        `CPU time (user + system) of ${proc} during the window ÷ the window, in % of one core (this machine has ${cpus().length}); near 100 means that process bounded the run.`;
-      f('cpu_board_pct', 'CPU of the emulated board process', r.cpu.board, '%', cpuHow('the emulator process (process.cpuUsage)'));
-      f('cpu_bench_pct', 'CPU of the callers (bench process)', r.cpu.bench, '%', cpuHow('the bench process that runs the callers (process.cpuUsage)'));
-      if (r.cpu.broker !== undefined) f('cpu_broker_pct', 'CPU of mosquitto', r.cpu.broker, '%', cpuHow('mosquitto (/proc/PID/stat)'));
+  for (const { variant, fleet } of FLEETS) {
+    for (const n of fleet) {
+      const g = sealed.get(`${variant}:${n}`) as LoopResult;
+      const p = plain.get(n) as LoopResult;
+      const side = variant === 'custom' ? 'gateway' : `gateway_${variant}`;
+      const group = variant === 'custom' ? '' : `${variant}.`;
+      const what = `${n} device${n > 1 ? 's' : ''} sealed through the gateway (${variant} firmware)`;
+      pushLoopFigures(figures, side, n, what, g, loop);
+      if (variant === 'custom') pushLoopFigures(figures, 'plain', n, `${n} plain client${n > 1 ? 's' : ''} through the plain responder`, p, loop);
+      const rttRatio = g.p50 / p.p50;
+      const tputRatio = g.callsPerSec / p.callsPerSec;
+      figures.push(
+        {
+          id: `e2e.${group}n${n}.rtt_ratio`,
+          label: `${n} device${n > 1 ? 's' : ''} (${variant}): round trip p50, sealed ÷ plain`,
+          value: round(rttRatio, 3),
+          unit: '×',
+          how: `Sealed p50 round trip through the gateway on ${variant} firmware ÷ plain p50 round trip, same N, this run.`,
+        },
+        {
+          id: `e2e.${group}n${n}.throughput_ratio`,
+          label: `${n} device${n > 1 ? 's' : ''} (${variant}): calls/s, sealed ÷ plain`,
+          value: round(tputRatio, 3),
+          unit: '×',
+          how: `Sealed calls/s through the gateway on ${variant} firmware ÷ plain calls/s, same N, this run.`,
+        },
+      );
+      // the targets are the custom firmware's; stock firmware's pure-JS crypto is reported, not targeted
+      if (variant === 'custom') {
+        targets.push(
+          target({
+            id: `e2e.n${n}.rtt`,
+            label: `round trip ≤ 2× plain MQTT (${n} dev)`,
+            value: round(rttRatio, 3),
+            unit: '×',
+            kind: 'max',
+            limit: 2,
+            how: `p50 round trip of ${n} sealed caller(s) ÷ p50 of ${n} plain caller(s), this run.`,
+            note: rttRatio > 2 ? rttNote(n, g, p, sizes) : undefined,
+          }),
+          target({
+            id: `e2e.n${n}.throughput`,
+            label: `throughput ≥ 50% of plain MQTT (${n} dev)`,
+            value: round(tputRatio, 3),
+            unit: '×',
+            kind: 'min',
+            limit: 0.5,
+            how: `calls/s of ${n} sealed caller(s) ÷ calls/s of ${n} plain caller(s), this run.`,
+            note: tputRatio < 0.5 ? throughputNote(n, g, p) : undefined,
+          }),
+        );
+      }
+      display.push([
+        variant,
+        String(n),
+        fmt(g.callsPerSec, 1),
+        fmt(g.p50, 1),
+        fmt(g.p99, 1),
+        cpuCell(g.cpu),
+        fmt(p.callsPerSec, 1),
+        fmt(p.p50, 1),
+        fmt(p.p99, 1),
+        cpuCell(p.cpu),
+        `${rttRatio.toFixed(2)}×`,
+        `${(tputRatio * 100).toFixed(0)}%`,
+      ]);
     }
-    const rttRatio = g.p50 / p.p50;
-    const tputRatio = g.callsPerSec / p.callsPerSec;
-    figures.push(
-      {
-        id: `e2e.n${n}.rtt_ratio`,
-        label: `${n} device${n > 1 ? 's' : ''}: round trip p50, gateway ÷ plain`,
-        value: round(rttRatio, 3),
-        unit: '×',
-        how: 'Gateway p50 round trip ÷ plain p50 round trip, same N, this run.',
-      },
-      {
-        id: `e2e.n${n}.throughput_ratio`,
-        label: `${n} device${n > 1 ? 's' : ''}: calls/s, gateway ÷ plain`,
-        value: round(tputRatio, 3),
-        unit: '×',
-        how: 'Gateway calls/s ÷ plain calls/s, same N, this run.',
-      },
-    );
-    targets.push(
-      target({
-        id: `e2e.n${n}.rtt`,
-        label: `round trip ≤ 2× plain MQTT (${n} dev)`,
-        value: round(rttRatio, 3),
-        unit: '×',
-        kind: 'max',
-        limit: 2,
-        how: `p50 round trip of ${n} sealed caller(s) ÷ p50 of ${n} plain caller(s), this run.`,
-        note: rttRatio > 2 ? rttNote(n, g, p, sizes) : undefined,
-      }),
-      target({
-        id: `e2e.n${n}.throughput`,
-        label: `throughput ≥ 50% of plain MQTT (${n} dev)`,
-        value: round(tputRatio, 3),
-        unit: '×',
-        kind: 'min',
-        limit: 0.5,
-        how: `calls/s of ${n} sealed caller(s) ÷ calls/s of ${n} plain caller(s), this run.`,
-        note: tputRatio < 0.5 ? throughputNote(n, g, p) : undefined,
-      }),
-    );
-    display.push([
-      String(n),
-      fmt(g.callsPerSec, 0),
-      fmt(g.p50, 2),
-      fmt(g.p99, 2),
-      cpuCell(g.cpu),
-      fmt(p.callsPerSec, 0),
-      fmt(p.p50, 2),
-      fmt(p.p99, 2),
-      cpuCell(p.cpu),
-      `${rttRatio.toFixed(2)}×`,
-      `${(tputRatio * 100).toFixed(0)}%`,
-    ]);
   }
   return { how, figures, targets, skipped: [], display };
+}
+
+function pushLoopFigures(figures: Figure[], side: string, n: number, what: string, r: LoopResult, loop: string): void {
+  const samples = `${r.samples} round trips in the window; failed calls: ${errorText(r.errors)}.`;
+  const f = (key: string, label: string, value: number, unit: string, how: string) =>
+    figures.push({ id: `e2e.${side}.n${n}.${key}`, label: `${what}: ${label}`, value, unit, how });
+  f('calls_per_s', 'calls/s', round(r.callsPerSec), 'calls/s', `${loop}. ${samples}`);
+  f('rtt_p50_ms', 'round trip p50', round(r.p50, 3), 'ms', `${loop}. ${samples}`);
+  f('rtt_p99_ms', 'round trip p99', round(r.p99, 3), 'ms', `${loop}. ${samples}`);
+  f('rtt_mean_ms', 'round trip mean', round(r.mean, 3), 'ms', `${loop}; the mean shows the tail that p50 hides (calls/s ≈ callers ÷ mean). ${samples}`);
+  f('failed_calls', 'failed calls', Object.values(r.errors).reduce((a, b) => a + b, 0), 'calls', `Calls started in the window that ended in an error, a wrong result or no answer within ${CALL_TIMEOUT_MS} ms: ${errorText(r.errors)}.`);
+  const cpuHow = (proc: string) =>
+    `CPU time (user + system) of ${proc} during the window ÷ the window, in % of one core (this machine has ${cpus().length}); near 100 means that process bounded the run.`;
+  if (r.cpu.board !== undefined) f('cpu_board_pct', 'CPU of the interpreter process', r.cpu.board, '%', cpuHow('the interpreter process (/proc/PID/stat)'));
+  f('cpu_bench_pct', 'CPU of the callers (bench process)', r.cpu.bench, '%', cpuHow('the bench process that runs the callers (process.cpuUsage)'));
+  if (r.cpu.broker !== undefined) f('cpu_broker_pct', 'CPU of mosquitto', r.cpu.broker, '%', cpuHow('mosquitto (/proc/PID/stat)'));
 }
 
 /** Bytes on the wire of one ping request and its answer, sealed (as the protocol core builds them) and plain. */
@@ -318,11 +341,12 @@ function idsFor(n: number): string[] {
 }
 
 function cpuCell(c: Cpu): string {
-  return `${Math.round(c.board)}/${Math.round(c.bench)}/${c.broker === undefined ? '-' : Math.round(c.broker)}`;
+  const pct = (v: number | undefined) => (v === undefined ? '-' : String(Math.round(v)));
+  return `${pct(c.board)}/${pct(c.bench)}/${pct(c.broker)}`;
 }
 
 function cpuText(c: Cpu): string {
-  return `CPU board ${c.board}% bench ${c.bench}%` + (c.broker !== undefined ? ` broker ${c.broker}%` : '');
+  return `CPU board ${c.board ?? '-'}% bench ${c.bench}%` + (c.broker !== undefined ? ` broker ${c.broker}%` : '');
 }
 
 function fmt(v: number, digits: number): string {
@@ -330,8 +354,9 @@ function fmt(v: number, digits: number): string {
 }
 
 const CLOSE_IT =
-  'Closing it: less JS work per envelope in the gateway (byte/string copies, hex/base64, JSON passes); find it ' +
-  'with node --cpu-prof on tools/bench/emulator-host.ts.';
+  'Closing it: less JS work per envelope in the gateway (byte/string copies, hex/base64, JSON passes: each ' +
+  'interpreted operation costs microseconds); find it by running the interpreter (.espruino-host/custom-*/espruino) ' +
+  'under valgrind --tool=callgrind, or with getTime() around the stages of a call.';
 
 function rttNote(n: number, g: LoopResult, p: LoopResult, sizes: ReturnType<typeof messageSizes>): string {
   return (
@@ -344,8 +369,8 @@ function rttNote(n: number, g: LoopResult, p: LoopResult, sizes: ReturnType<type
 
 function throughputNote(n: number, g: LoopResult, p: LoopResult): string {
   return (
-    `${Math.round(g.callsPerSec)} sealed calls/s vs ${Math.round(p.callsPerSec)} plain at ${n} caller(s); the board ` +
-    `process used ${g.cpu.board}% of a core for the sealed run and ${p.cpu.board}% for the plain one, the devices ` +
-    `${g.cpu.bench}% and ${p.cpu.bench}%: ${g.cpu.board >= 90 ? 'the gateway image is the bound' : 'no process is saturated, so the bound is latency (the per-call work above, in series per caller) or other load on this machine'}. ${CLOSE_IT}`
+    `${Math.round(g.callsPerSec)} sealed calls/s vs ${Math.round(p.callsPerSec)} plain at ${n} caller(s); the ` +
+    `interpreter used ${g.cpu.board ?? '?'}% of a core for the sealed run and ${p.cpu.board ?? '?'}% for the plain one, the devices ` +
+    `${g.cpu.bench}% and ${p.cpu.bench}%: ${(g.cpu.board ?? 0) >= 90 ? 'the gateway image on the interpreter is the bound' : 'no process is saturated, so the bound is latency (the per-call work above, in series per caller, and the idle loop\'s polling) or other load on this machine'}. ${CLOSE_IT}`
   );
 }
