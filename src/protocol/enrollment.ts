@@ -1,14 +1,12 @@
-// Enrollment (PROTOCOL.md §3): PSK proofs both ways, the connect request as
+// Enrollment (docs/protocol.md §3): PSK proofs both ways, the connect request as
 // the gateway reads it, the replies it sends, and the device reading them.
 // Hex is lowercase only, as §1 says: a key or proof in uppercase is refused,
 // since the proofs MAC the hex text itself and "same pubkey" compares text.
 import { Crypto } from '../crypto/types';
 import { toBytes, toHex, isHex, isNum, isObject, isStr, fromHex, isSafeUint, equalBytes } from './bytes';
 import { isDeviceId } from './device-id';
-import { parseJson, stringifyJson, isRpcId, RpcId, NOT_AUTHENTICATED } from './jsonrpc';
-import { MAX_ENVELOPE_BYTES } from './envelope';
-
-export const MAX_NAME_CHARS = 64;
+import { parseJson, stringifyJson, isRpcId, RpcId } from './jsonrpc';
+import { APPROVED_METHOD, MAX_ENVELOPE_BYTES, MAX_NAME_CHARS, NOT_AUTHENTICATED } from './constants';
 
 /** SHA256(psk), the only form of the PSK the gateway keeps. `psk` is a byte string (UTF-8 as bytes). */
 export function pskHash(c: Crypto, psk: string): Uint8Array {
@@ -117,7 +115,7 @@ export function connectErrorText(id: RpcId | null, message: string): string {
 
 /** The notification sent when the admin approves. */
 export function approvedNotificationText(a: Approval): string {
-  return stringifyJson({ jsonrpc: '2.0', method: 'approved', params: approvalFields(a) });
+  return stringifyJson({ jsonrpc: '2.0', method: APPROVED_METHOD, params: approvalFields(a) });
 }
 
 export interface ConnectExpectation {
@@ -146,7 +144,7 @@ export function readConnectReply(c: Crypto, payload: string, e: ConnectExpectati
   const m: any = isStr(payload) && payload.length <= MAX_ENVELOPE_BYTES ? parseJson(payload) : undefined;
   if (!isObject(m) || m.jsonrpc !== '2.0') return { kind: 'ignored', reason: 'not JSON-RPC' };
   let fields: any;
-  if (m.method === 'approved') fields = m.params;
+  if (m.method === APPROVED_METHOD) fields = m.params;
   else if (m.error !== undefined) {
     const err = m.error;
     if (isObject(err) && isNum(err.code) && isStr(err.message)) {

@@ -3,10 +3,7 @@
 import type { AdminCore } from '../admin/types';
 import { errorText } from '../../protocol/jsonrpc';
 import { isNum, isStr } from '../../protocol/bytes';
-
-// The methods ADMIN-API.md names for /ws, plus device.get. Anything else (password
-// and config changes stay on the REST routes) is -32601 without reaching the core.
-var METHODS = '|devices.list|device.get|device.approve|device.reject|device.revoke|device.remove|device.setMethods|device.call|status|security|';
+import { offeredOverWs } from '../http/routes';
 
 /**
  * Runs the JSON-RPC message `text` on `core`. `respond` is called exactly once,
@@ -32,7 +29,9 @@ export function runRequest(core: AdminCore, text: string, busy: boolean, respond
     respond(errorText(null, -32600, 'Invalid request: send {"jsonrpc":"2.0","id":1,"method":"status"}'));
     return;
   }
-  if (m.method.indexOf('|') >= 0 || METHODS.indexOf('|' + m.method + '|') < 0) {
+  // the methods of the routes marked "ws"; password and config changes stay on
+  // the REST routes: anything else is -32601 without reaching the core
+  if (!offeredOverWs(m.method)) {
     respond(notification ? '' : errorText(id, -32601, 'Unknown method ' + m.method));
     return;
   }
