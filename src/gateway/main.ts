@@ -11,6 +11,7 @@ import { systemClock } from '../mqtt/clock';
 import { espruinoTransport } from '../mqtt/espruino-transport';
 import { createAdminCore, statusObject } from './admin/core';
 import type { AdminEnv } from './admin/core';
+import type { GatewayStatus } from './admin/wire';
 import { createSessions, hashPassword, randomPassword } from './admin/sessions';
 import { monoNow } from './clock';
 import { configText, parseConfig } from './config';
@@ -98,7 +99,7 @@ function boot(): void {
   };
 
   function status(): void {
-    const s = statusObject(admin);
+    const s = statusObject(admin) as GatewayStatus & { type: 'status' };
     s.type = 'status';
     gw.emit(s);
   }

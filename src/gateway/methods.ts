@@ -3,6 +3,7 @@
 // or throws rpcError(code, message) for a JSON-RPC error.
 import { isNum, isObject, isStr } from '../protocol/bytes';
 import { INVALID_PARAMS } from '../protocol/constants';
+import type { GatewayEvent } from './admin/wire';
 
 export interface MethodContext {
   deviceId: string;
@@ -12,7 +13,7 @@ export interface MethodContext {
   timeSet: boolean;
   /** the device's telemetry map (key → [value, at]), created on first use */
   telemetry(): any;
-  emit(ev: any): void;
+  emit(ev: GatewayEvent): void;
 }
 
 export type DeviceMethod = (params: any, ctx: MethodContext) => any;

@@ -10,6 +10,7 @@ import type { Gateway } from '../api';
 import { checkPassword, hashPassword, Sessions } from './sessions';
 import { adminError, FLASH_FULL } from './types';
 import type { AdminCore, AdminError, AdminReply } from './types';
+import type { GatewayStatus } from './wire';
 
 export const VERSION = '1.0.0';
 
@@ -47,7 +48,7 @@ function isMethodName(m: any): boolean {
   return true;
 }
 
-export function statusObject(a: AdminEnv): any {
+export function statusObject(a: AdminEnv): GatewayStatus {
   const m = a.memory();
   return {
     version: VERSION,
