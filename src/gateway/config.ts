@@ -3,6 +3,7 @@
 // default, so a broken file gives a clear console message, not a dead gateway.
 import { parseMqttUrl } from '../mqtt/checks';
 import { isHex, isNum, isObject, isStr } from '../protocol/bytes';
+import { CONNECT_GAP_S, DEFAULT_PREFIX, MAX_ENVELOPE_BYTES, MAX_PENDING, OFFLINE_AFTER_S, RATE_BURST, RATE_PER_S } from '../protocol/constants';
 
 export interface Limits {
   envelope: number; // max envelope bytes on P/gateway/rx
@@ -33,18 +34,18 @@ export function defaultConfig(): Config {
     broker: 'mqtt://127.0.0.1:1883',
     username: '',
     password: '',
-    prefix: 'jrpc',
+    prefix: DEFAULT_PREFIX,
     admin: '',
-    offline_timeout: 60,
+    offline_timeout: OFFLINE_AFTER_S,
     telnet: 'off',
     console_password: '',
     wifi: { ssid: '', password: '' },
     limits: {
-      envelope: 4096,
-      pending: 32,
-      rate: 20,
-      burst: 40,
-      connect_s: 2,
+      envelope: MAX_ENVELOPE_BYTES,
+      pending: MAX_PENDING,
+      rate: RATE_PER_S,
+      burst: RATE_BURST,
+      connect_s: CONNECT_GAP_S,
       http_conns: 4,
       http_body: 4096,
       http_timeout_s: 5,

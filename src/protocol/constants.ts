@@ -69,10 +69,11 @@ export const STEP_BAD_HMAC = 7;
 export const ECHO_BYTES = 16;
 export const ECHO_REQUIRED_METHOD = 'echo.required';
 
-// ---- §4, §7 lifecycle notifications, limits (defaults; the gateway's are configurable)
+// ---- §3, §4, §7 method names of enrollment and lifecycle, limits (defaults; the gateway's are configurable)
 
-export const REVOKED_METHOD = 'revoked';
+export const CONNECT_METHOD = 'connect';
 export const APPROVED_METHOD = 'approved';
+export const REVOKED_METHOD = 'revoked';
 /** No valid envelope for this long: authorized → offline. */
 export const OFFLINE_AFTER_S = 60;
 export const MAX_PENDING = 32;

@@ -6,7 +6,7 @@ import { Crypto } from '../crypto/types';
 import { toBytes, toHex, isHex, isNum, isObject, isStr, fromHex, isSafeUint, equalBytes } from './bytes';
 import { isDeviceId } from './device-id';
 import { parseJson, stringifyJson, isRpcId, RpcId } from './jsonrpc';
-import { APPROVED_METHOD, MAX_ENVELOPE_BYTES, MAX_NAME_CHARS, NOT_AUTHENTICATED } from './constants';
+import { APPROVED_METHOD, CONNECT_METHOD, MAX_ENVELOPE_BYTES, MAX_NAME_CHARS, NOT_AUTHENTICATED } from './constants';
 
 /** SHA256(psk), the only form of the PSK the gateway keeps. `psk` is a byte string (UTF-8 as bytes). */
 export function pskHash(c: Crypto, psk: string): Uint8Array {
@@ -54,6 +54,14 @@ function utf8Length(s: string): number {
   return n;
 }
 
+/** The connect request a device sends (§3.1). */
+export function connectRequestText(r: ConnectRequest): string {
+  const p: { [k: string]: string } = { device_id: r.deviceId, pubkey: r.pubkey };
+  if (r.pskProof !== undefined) p.psk_proof = r.pskProof;
+  if (r.name !== undefined) p.name = r.name;
+  return stringifyJson({ jsonrpc: '2.0', id: r.id, method: CONNECT_METHOD, params: p });
+}
+
 /** A connect request payload (byte string) read and checked; never throws. */
 export function parseConnectRequest(payload: string, maxBytes?: number): ConnectParse {
   if (!isStr(payload) || payload.length > (maxBytes === undefined ? MAX_ENVELOPE_BYTES : maxBytes)) {
@@ -67,7 +75,7 @@ export function parseConnectRequest(payload: string, maxBytes?: number): Connect
   const fail = function (reason: string): ConnectParse {
     return { ok: false, reason: reason, id: id, deviceId: deviceId };
   };
-  if (m.jsonrpc !== '2.0' || m.method !== 'connect') return fail('not a JSON-RPC 2.0 connect request');
+  if (m.jsonrpc !== '2.0' || m.method !== CONNECT_METHOD) return fail('not a JSON-RPC 2.0 connect request');
   if (id === undefined) return fail('id missing or not a string or non-negative integer');
   if (!isObject(p)) return fail('params must be an object');
   if (deviceId === undefined) return fail('device_id must be 1-64 of A-Z a-z 0-9 _ . -');

@@ -28,8 +28,9 @@ import {
   toHex,
 } from '../../src/protocol';
 import type { Opened, SessionKeys } from '../../src/protocol';
-import { createDeviceCore, NOT_SENT, SESSION_ENDED, TIMED_OUT } from '../../src/device/core';
-import type { DeviceOptions, RpcError } from '../../src/device/core';
+import { createDeviceCore } from '../../src/device/core';
+import { NOT_SENT, SESSION_ENDED, TIMED_OUT } from '../../src/device/api';
+import type { DeviceOptions, RpcError } from '../../src/device/api';
 import { utf8Codec } from '../../src/device/node/device';
 import type { SavedState } from '../../src/device/state';
 import { fingerprint } from '../../src/device/fingerprint';

@@ -9,7 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { jsCrypto as c } from '../../src/crypto/node/js.ts';
 import { createDeviceCore } from '../../src/device/core.ts';
-import type { DeviceCore, DeviceOptions, RpcError } from '../../src/device/core.ts';
+import type { DeviceCore, DeviceOptions, RpcError } from '../../src/device/api.ts';
 import type { SavedState } from '../../src/device/state.ts';
 import type { GatewayEvent } from '../../src/gateway/admin/wire.ts';
 import type { Gateway } from '../../src/gateway/api.ts';
