@@ -49,6 +49,13 @@ export function createCalls(firstId: number): Calls {
     c.done(!reply, reply);
   }
 
+  // Times out the calls `pick` selects. The ids are listed first: on Espruino
+  // a for-in loop ends at a property deleted under it (docs/espruino.md).
+  function timeOut(pick: (c: InFlight) => boolean): void {
+    const ids = Object.keys(list);
+    for (let i = 0; i < ids.length; i++) if (list[ids[i]] && pick(list[ids[i]])) settle(ids[i]);
+  }
+
   return {
     room: function () {
       return count < MAX_CALLS;
@@ -65,10 +72,14 @@ export function createCalls(firstId: number): Calls {
       if (c && c.dev === dev) settle('' + rpcId, m.error !== undefined ? { error: m.error } : { result: m.result });
     },
     endFor: function (dev) {
-      for (const k in list) if (list[k].dev === dev) settle(k);
+      timeOut(function (c) {
+        return c.dev === dev;
+      });
     },
     expire: function (mono) {
-      for (const k in list) if (list[k].due <= mono) settle(k);
+      timeOut(function (c) {
+        return c.due <= mono;
+      });
     },
   };
 }

@@ -56,7 +56,9 @@ export function createSessions(crypto: Crypto, stored: () => string): Sessions {
   let notBefore = 0;
 
   function expire(now: number): void {
-    for (const t in live) if (now - live[t] > IDLE_S) delete live[t];
+    // keys first: on Espruino a for-in loop ends at a property deleted under it
+    const tokens = Object.keys(live);
+    for (let i = 0; i < tokens.length; i++) if (now - live[tokens[i]] > IDLE_S) delete live[tokens[i]];
   }
 
   return {
