@@ -59,6 +59,15 @@ test('language: var and function declarations do not hoist', async () => {
   assert.match(await run<string>(`(function(){try{return g();}catch(e){return String(e);}function g(){return 1;}})()`), 'ReferenceError');
 });
 
+test('language: labels fail; a for initialiser may not start with function', async () => {
+  const label = await run<string>(
+    `(function(){try{return eval("(function(){var i,j;outer: for(i=0;i<3;i++){for(j=0;j<3;j++){break outer;}}return 'ran: '+i;})()");}catch(e){return String(e);}})()`,
+  );
+  assert.not.ok(label === 'ran: 0', 'a label works: ' + label);
+  const init = await run<string>(`(function(){try{eval("for(function(){}(),h5i=0;h5i<1;h5i++){}");return 'ok';}catch(e){return String(e);}})()`);
+  assert.match(init, /SyntaxError|expected/);
+});
+
 test('language: Array.prototype methods are not reachable, instance methods are; arr.length = 0 throws', async () => {
   assert.equal(await run(`[typeof Array.prototype.slice, typeof [].slice, typeof Object.prototype.hasOwnProperty, typeof Math.imul]`), [
     'undefined',
