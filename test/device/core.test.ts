@@ -95,7 +95,7 @@ function rig(opts: Partial<DeviceOptions> = {}, saved?: SavedState) {
       if (psk) f.gwProof = gatewayProof(c, pskHash(c, psk), ID, core.pubkey(), gwHex());
       return { ...f, ...over };
     },
-    /** The gateway derives its keys the way §3.3 says. */
+    /** The gateway derives its keys the way docs/protocol.md §3.3 says. */
     gatewayKeys() {
       r.keys = deriveSessionKeys(c, r.gw.privateKey, fromHex(core.pubkey())!)!;
       r.gwNonce = 0;

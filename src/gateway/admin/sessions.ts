@@ -1,6 +1,6 @@
 // Admin password (salted hash, never stored in clear) and login sessions
 // (random tokens, 12 h idle expiry, a bounded table), with the failure
-// slow-down of ADMIN-API.md: after 5 failures within a minute, at most one
+// slow-down of the admin API (docs/admin-api.md): after 5 failures within a minute, at most one
 // attempt per second, and the failed answer itself is held back 1 s.
 import type { Crypto } from '../../crypto/types';
 import { equalBytes, fromHex, isStr, toBytes, toHex } from '../../protocol/bytes';
