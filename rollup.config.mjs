@@ -44,8 +44,13 @@ const imageBuilds = images
           // pure_getters: no getters with side effects in our code (Espruino's
           // built-ins have none either); unsafe_proto: [].slice for
           // Array.prototype.slice. The other unsafe_* options can change results
-          // (NaN comparisons, dropped `new` on built-ins): off.
-          compress: { passes: 3, unsafe_arrows: false, arrows: false, pure_getters: true, unsafe_proto: true, inline: 2, sequences: false },
+          // (NaN comparisons, dropped `new` on built-ins): off. hoist_vars: every
+          // `var` of a function declared at its top. Espruino does not hoist, so
+          // a `var` that terser leaves in one branch (TypeScript's `let` in two
+          // switch cases becomes one `var`) is not declared when another branch
+          // runs first, and the assignment there overwrites an outer variable of
+          // that name (docs/espruino.md; test/gateway/sdk-on-interpreter.test.ts).
+          compress: { passes: 3, unsafe_arrows: false, arrows: false, pure_getters: true, unsafe_proto: true, inline: 2, sequences: false, hoist_vars: true },
           mangle: true,
           format: { comments: false, ascii_only: true },
         }),

@@ -30,7 +30,8 @@ function proofMatches(received: unknown, expectedHex: string): boolean {
 
 /** The gateway's PSK check of a connect request: false when the proof is missing or wrong. */
 export function checkPskProof(c: Crypto, hash: Uint8Array, req: ConnectRequest): boolean {
-  return proofMatches(req.pskProof, pskProof(c, hash, req.deviceId, req.pubkey));
+  const expected = pskProof(c, hash, req.deviceId, req.pubkey);
+  return proofMatches(req.pskProof, expected);
 }
 
 export interface ConnectRequest {
