@@ -57,6 +57,8 @@ test('timers: clearTimeout(undefined) throws, clearTimeout() clears every timer,
 test('language: var and function declarations do not hoist', async () => {
   assert.is(await run(`(function(){function f(){h5x=1;var h5x;}f();return typeof global.h5x;})()`), 'number', 'the assignment went to a global');
   assert.match(await run<string>(`(function(){try{return g();}catch(e){return String(e);}function g(){return 1;}})()`), 'ReferenceError');
+  // a var in one switch case is not declared when another case runs: the assignment there is global
+  assert.is(await run(`(function(){function f(k){switch(k){case 1:var h5y=1;return;case 2:h5y=2;}}f(2);return typeof global.h5y;})()`), 'number');
 });
 
 test('language: labels fail; a for initialiser may not start with function', async () => {
