@@ -35,12 +35,8 @@ export interface Enrollment {
 }
 
 export function createEnrollment(cx: Context): Enrollment {
-  const env = cx.env;
+  const { env, reg, wall, security, changed } = cx;
   const crypto = env.crypto;
-  const reg = cx.reg;
-  const wall = cx.wall;
-  const security = cx.security;
-  const changed = cx.changed;
   const refused: [string, number][] = []; // [id, mono] of unknown ids refused lately
 
   function approval(id: string, c: Cold): Approval {

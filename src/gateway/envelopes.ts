@@ -50,12 +50,8 @@ export interface Envelopes {
 }
 
 export function createEnvelopes(cx: Context): Envelopes {
-  const env = cx.env;
-  const crypto = env.crypto;
-  const cfg = env.cfg;
-  const reg = cx.reg;
-  const wall = cx.wall;
-  const security = cx.security;
+  const { env, reg, wall, security } = cx;
+  const { crypto, cfg } = env;
   /** 16 random bytes, new at each boot (§6) */
   const echo = toHex(crypto.randomBytes(ECHO_BYTES));
 
