@@ -1,4 +1,4 @@
-// The REST routes the page uses: login, logout and password (ADMIN-API.md).
+// The REST routes the page uses: login, logout and password (docs/admin-api.md).
 import { RpcError } from './live';
 
 export async function rest(method: string, path: string, body?: unknown): Promise<any> {

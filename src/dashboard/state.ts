@@ -1,27 +1,12 @@
 // What the page knows about the gateway, kept current by the live events of
-// ADMIN-API.md. Telemetry history lives only here (the gateway keeps the last
+// the admin API (docs/admin-api.md; their types are the gateway's, admin/wire.ts). Telemetry history lives only here (the gateway keeps the last
 // value per key), gathered while the page is open.
+import type { DeviceView, GatewayEvent, SecurityEntry } from '../gateway/admin/wire';
 import { noteGatewayTime } from './format';
 
-export interface Device {
-  device_id: string;
-  name?: string;
-  status: string;
-  pubkey: string;
-  key_change_pending?: boolean;
-  psk?: boolean;
-  allow?: string[];
-  last_seen?: number | null;
-  approved_at?: number | null;
-  telemetry?: Record<string, { value: unknown; at: number }>;
-  counters?: Record<string, number>;
-  [k: string]: any;
-}
-export interface SecurityEvent {
-  at: number;
-  device_id: string;
-  reason: string;
-}
+export type Device = DeviceView;
+export type SecurityEvent = SecurityEntry;
+
 export interface LogLine {
   level: string;
   msg: string;
@@ -86,16 +71,18 @@ export function setSecurity(s: { counters?: Record<string, number>; recent?: Sec
   state.security = { counters: s.counters || {}, recent: (s.recent || []).slice(-RECENT) };
 }
 
-/** Applies one live event; unknown types are ignored. */
-export function apply(ev: any): void {
+/** Applies one live event (as received: unknown types and broken events are ignored). */
+export function apply(ev: GatewayEvent): void {
   if (!ev || typeof ev != 'object') return;
-  const id = ev.device_id;
-  if (ev.type == 'device' && ev.device) setDevice(ev.device);
-  else if (ev.type == 'removed') {
-    delete state.devices[id];
-    delete state.history[id];
-    delete state.logs[id];
-  } else if (ev.type == 'telemetry' && ev.values) {
+  if (ev.type == 'device') {
+    if (ev.device) setDevice(ev.device);
+  } else if (ev.type == 'removed') {
+    delete state.devices[ev.device_id];
+    delete state.history[ev.device_id];
+    delete state.logs[ev.device_id];
+  } else if (ev.type == 'telemetry') {
+    if (!ev.values) return;
+    const id = ev.device_id;
     noteGatewayTime(ev.at);
     record(id, ev.values, ev.at);
     const d = state.devices[id];
@@ -106,14 +93,14 @@ export function apply(ev: any): void {
     }
   } else if (ev.type == 'log') {
     noteGatewayTime(ev.at);
-    const logs = (state.logs[id] = state.logs[id] || []);
+    const logs = (state.logs[ev.device_id] = state.logs[ev.device_id] || []);
     logs.unshift({ level: ev.level, msg: ev.msg, at: ev.at });
     if (logs.length > LOGS) logs.pop();
   } else if (ev.type == 'security') {
     noteGatewayTime(ev.at);
     const sec = state.security;
     sec.counters[ev.reason] = (sec.counters[ev.reason] || 0) + 1;
-    sec.recent.push({ at: ev.at, device_id: id, reason: ev.reason });
+    sec.recent.push({ at: ev.at, device_id: ev.device_id, reason: ev.reason });
     if (sec.recent.length > RECENT) sec.recent.shift();
   } else if (ev.type == 'status') setStatus(ev);
 }

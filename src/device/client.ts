@@ -4,7 +4,8 @@
 // storageStore, deviceCrypto) and on Node (see node/device.ts).
 import { Crypto } from '../crypto/types';
 import { Clock, MqttClient, Transport, createClient } from '../mqtt';
-import { CallCallback, DeviceCore, DeviceOptions, DeviceStatus, Handler, createDeviceCore } from './core';
+import type { CallCallback, DeviceCore, DeviceOptions, DeviceStatus, Handler } from './api';
+import { createDeviceCore } from './core';
 import { StateStore, readSavedState } from './state';
 
 export interface DeviceClientOptions extends DeviceOptions {

@@ -1,30 +1,39 @@
-// The device side of PROTOCOL.md as a sans-I/O state machine. Inputs: MQTT
+// The device side of docs/protocol.md as a sans-I/O state machine. Inputs: MQTT
 // connection up/down, messages on the device's rx topic, calls from the
 // application, and tick() once a second; outputs go through DeviceIO
 // (publish, save, event). No timers, sockets or globals in here, so the same
-// code runs on Espruino and Node, and tests drive it in virtual time.
+// code runs on Espruino and Node, and tests drive it in virtual time. The
+// parts: keyring.ts (keys, counters, what is saved), outbox.ts (calls
+// awaiting answers, recent notifications), handlers.ts (the methods the
+// gateway calls), time.ts (gateway time); api.ts is the contract.
 //
 //   enrolling ──pending──▶ pending ──approved──▶ approved ──first authentic
 //       ▲   └──-32001──▶ refused          │        envelope──▶ authorized
 //       └───────── revoked (sealed notification): new key pair ◀──┘
-import { Crypto } from '../crypto/types';
+import type { Crypto } from '../crypto/types';
 import {
+  CONNECT_GAP_S,
+  DEFAULT_PREFIX,
+  ECHO_BYTES,
   ECHO_REQUIRED,
   ECHO_REQUIRED_METHOD,
   GATEWAY_TO_DEVICE,
   DEVICE_TO_GATEWAY,
-  INTERNAL_ERROR,
   MAX_ENVELOPE_BYTES,
-  METHOD_NOT_FOUND,
   NOT_AUTHENTICATED,
-  SendCounter,
-  SessionKeys,
+  REVOKED_METHOD,
+  STEP_NOT_JSONRPC,
+  ConnectRequest,
+  RpcId,
+  clockIsSet,
+  connectRequestText,
+  connectTopic,
   deriveSessionKeys,
+  deviceRxTopic,
   errorText,
+  gatewayRxTopic,
   fromHex,
   isHex,
-  isSafeUint,
-  newKeyPair,
   nextNonce,
   notificationText,
   openEnvelope,
@@ -32,137 +41,28 @@ import {
   pskProof,
   readConnectReply,
   requestText,
-  resultText,
-  resumeCounter,
   sealEnvelope,
-  stringifyJson,
-  toHex,
 } from '../protocol';
+import { NOT_SENT, SESSION_ENDED, TIMED_OUT } from './api';
+import type { DeviceCore, DeviceIO, DeviceOptions, DeviceStats, DeviceStatus } from './api';
 import { fingerprint } from './fingerprint';
-import { SavedState } from './state';
+import { createHandlers } from './handlers';
+import { beginSession, endSession as endKeyringSession, fromSaved, newKeyring, toSaved } from './keyring';
+import type { Keyring } from './keyring';
+import { createOutbox } from './outbox';
+import type { SavedState } from './state';
+import { createDeviceTime } from './time';
 
-/** Local error codes (JSON-RPC's implementation-defined range): the call never got an answer. */
-export const TIMED_OUT = -32090;
-/** The call could not be sent: no session yet, offline, or too many calls in flight. */
-export const NOT_SENT = -32091;
-/** The session ended (revoked or re-keyed) while the call was in flight. */
-export const SESSION_ENDED = -32092;
-
-export interface RpcError {
-  code: number;
-  message: string;
-  data?: any;
-}
-export type CallCallback = (err: RpcError | null, result?: any) => void;
-/** A gateway → device method: answer once through `reply`. */
-export type Handler = (params: any, reply: CallCallback) => void;
-
-export type DeviceStatus = 'enrolling' | 'pending' | 'refused' | 'approved' | 'authorized';
-
-/**
- * JSON text ⇄ wire bytes. Absent on Espruino, whose strings are bytes; on
- * Node, UTF-8 encoding of outgoing text and decoding of incoming plaintext.
- */
-export interface TextCodec {
-  encode(text: string): string;
-  parse(bytes: string): any;
-}
-
-export interface DeviceOptions {
-  /** 1–64 of A-Z a-z 0-9 _ . - */
-  deviceId: string;
-  /** Display name (≤ 64 characters). */
-  name?: string;
-  /** Pre-shared key as a byte string (UTF-8 as bytes). */
-  psk?: string;
-  /** Topic prefix, default "jrpc". */
-  prefix?: string;
-  /** Default timeout of call(), ms; default 10000. */
-  callTimeoutMs?: number;
-  /** A ping goes out when nothing authentic was heard for this long, ms; default 20000 (gateway: offline after 60 s). */
-  heartbeatMs?: number;
-  /** Connect request repeated after this long without a reply, ms; default 10000. */
-  retryMs?: number;
-  /** ... and while pending or refused, ms; default 60000. */
-  pendingRetryMs?: number;
-  /** Nonces reserved per flash write; default 1000. */
-  reserveStep?: number;
-  /** Calls in flight at most; default 8. */
-  maxCalls?: number;
-  codec?: TextCodec;
-}
-
-/** The outputs. `now` is the wall clock in ms (virtual in tests). */
-export interface DeviceIO {
-  now(): number;
-  publish(topic: string, payload: string): void;
-  save(state: SavedState): void;
-  /**
-   * 'status' (DeviceStatus), 'key' ({fingerprint, pubkey}), 'drop' (reason),
-   * 'refused' (message), 'revoked', 'notification' ({method, params}).
-   */
-  event(type: string, detail?: any): void;
-}
-
-export interface DeviceStats {
-  sent: number;
-  received: number;
-  dropped: number;
-  timeouts: number;
-}
-
-export interface DeviceCore {
-  /** The topic to subscribe to: P/devices/{id}/rx. */
-  rxTopic: string;
-  fingerprint(): string;
-  /** Public key, 64 hex. */
-  pubkey(): string;
-  /** The session's gateway public key (64 hex), '' without a session. */
-  gatewayPubkey(): string;
-  status(): DeviceStatus;
-  stats(): DeviceStats;
-  /** MQTT connected (and rxTopic subscribed). */
-  connected(): void;
-  disconnected(): void;
-  message(topic: string, payload: string): void;
-  /** Call about once a second: timeouts, retries, heartbeats. */
-  tick(): void;
-  /** A sealed call to the gateway; cb(err, result) exactly once. */
-  call(method: string, params: any, cb: CallCallback, timeoutMs?: number): void;
-  /** A sealed notification; false when it could not be sent. */
-  notify(method: string, params?: any): boolean;
-  /** Registers a gateway → device method. */
-  handle(method: string, fn: Handler): void;
-}
-
-interface PendingCall {
-  id: number;
-  text: string;
-  cb: CallCallback;
-  due: number;
-  echoed: boolean;
-}
-
-// Connect requests for one device at most one per 2 s (PROTOCOL.md §7).
-const CONNECT_GAP_MS = 2000;
-// Notifications kept this long for a resend with the gateway's echo (§6).
-const ECHO_WINDOW_MS = 10000;
-const ECHO_KEEP = 4;
-// A device clock before this (2020) is not set: learn the time before sending.
-const CLOCK_SET = 1600000000;
+const CONNECT_GAP_MS = CONNECT_GAP_S * 1000;
 // Calls timing out in a row before the device asks the gateway where it stands.
 const MISSES_BEFORE_PROBE = 3;
 
-function has(o: object, k: string): boolean {
-  return Object.prototype.hasOwnProperty.call(o, k);
-}
-
 export function createDeviceCore(c: Crypto, o: DeviceOptions, io: DeviceIO, saved?: SavedState): DeviceCore {
   const deviceId = o.deviceId;
-  const prefix = o.prefix || 'jrpc';
-  const rxTopic = prefix + '/devices/' + deviceId + '/rx';
-  const txTopic = prefix + '/gateway/rx';
-  const connectTopic = prefix + '/connect/request';
+  const prefix = o.prefix || DEFAULT_PREFIX;
+  const rxTopic = deviceRxTopic(prefix, deviceId);
+  const txTopic = gatewayRxTopic(prefix);
+  const requestTopic = connectTopic(prefix);
   const callTimeout = o.callTimeoutMs || 10000;
   const heartbeat = o.heartbeatMs || 20000;
   const retry = o.retryMs || 10000;
@@ -172,28 +72,20 @@ export function createDeviceCore(c: Crypto, o: DeviceOptions, io: DeviceIO, save
   const codec = o.codec;
   const psk = o.psk ? pskHash(c, o.psk) : undefined;
 
-  let priv: Uint8Array;
-  let pubHex: string;
-  let keys: SessionKeys | undefined;
-  let gwHex = '';
-  let counter: SendCounter;
-  let rx = 0;
+  let ring: Keyring = saved ? fromSaved(saved) : newKeyring(c);
   let status: DeviceStatus;
   let online = false;
-  let offset = 0; // seconds added to the local clock to get gateway time
   let lastConnectAt = -CONNECT_GAP_MS;
   let connectDue = 0; // when the next connect request goes out; 0 = none planned
   let expecting = false; // a connect request with the current key is unanswered: approvals are solicited
   let connectSeq = 0;
-  let calls: PendingCall[] = [];
-  let recent: { at: number; text: string }[] = [];
+  const out = createOutbox();
   let lastEcho = '';
   let lastHeard = 0;
-  let gatewayClockUnset = false; // the gateway said time: null, so it checks no timestamps
   let pinging = false;
   let misses = 0;
-  let generation = 0; // bumped when a session ends: late replies of handlers are dropped
-  const handlers: { [method: string]: Handler } = {};
+  const handlers = createHandlers();
+  const clock = createDeviceTime(io.now);
   const counts: DeviceStats = { sent: 0, received: 0, dropped: 0, timeouts: 0 };
 
   function emit(type: string, detail?: any): void {
@@ -212,36 +104,11 @@ export function createDeviceCore(c: Crypto, o: DeviceOptions, io: DeviceIO, save
   }
 
   function save(): void {
-    const s: SavedState = { v: 1, id: deviceId, priv: toHex(priv), pub: pubHex, tx: counter.reserved, rx: rx };
-    if (keys) {
-      s.gw = gwHex;
-      s.enc = toHex(keys.encKey);
-      s.mac = toHex(keys.hmacKey);
-    }
-    io.save(s);
+    io.save(toSaved(deviceId, ring));
   }
 
-  function makeKey(): void {
-    const kp = newKeyPair(c);
-    priv = kp.privateKey;
-    pubHex = toHex(kp.publicKey);
-    emit('key', { fingerprint: fingerprint(c, kp.publicKey), pubkey: pubHex });
-  }
-
-  function unixNow(): number {
-    return Math.floor(io.now() / 1000) + offset;
-  }
-
-  // Timestamps are checked by a gateway with a set clock: send none from 1970.
-  function clockOk(): boolean {
-    return gatewayClockUnset || unixNow() >= CLOCK_SET;
-  }
-
-  function syncTime(unix: any): void {
-    if (unix === null) gatewayClockUnset = true;
-    if (!isSafeUint(unix) || unix < CLOCK_SET) return;
-    gatewayClockUnset = false;
-    if (Math.abs(unix - unixNow()) > 30) offset = unix - Math.floor(io.now() / 1000);
+  function announceKey(): void {
+    emit('key', { fingerprint: fingerprint(c, fromHex(ring.pub) as Uint8Array), pubkey: ring.pub });
   }
 
   function wire(text: string): string {
@@ -253,12 +120,12 @@ export function createDeviceCore(c: Crypto, o: DeviceOptions, io: DeviceIO, save
   function sendConnect(): void {
     const now = io.now();
     lastConnectAt = now;
-    connectDue = keys ? 0 : now + (status === 'enrolling' ? retry : pendingRetry);
+    connectDue = ring.keys ? 0 : now + (status === 'enrolling' ? retry : pendingRetry);
     expecting = true;
-    const p: { [k: string]: string } = { device_id: deviceId, pubkey: pubHex };
-    if (psk) p.psk_proof = pskProof(c, psk, deviceId, pubHex);
-    if (o.name) p.name = o.name;
-    io.publish(connectTopic, wire(stringifyJson({ jsonrpc: '2.0', id: ++connectSeq, method: 'connect', params: p })));
+    const q: ConnectRequest = { id: ++connectSeq, deviceId: deviceId, pubkey: ring.pub };
+    if (psk) q.pskProof = pskProof(c, psk, deviceId, ring.pub);
+    if (o.name) q.name = o.name;
+    io.publish(requestTopic, wire(connectRequestText(q)));
   }
 
   // As soon as the 2 s spacing allows (the next tick when it does not yet).
@@ -268,25 +135,20 @@ export function createDeviceCore(c: Crypto, o: DeviceOptions, io: DeviceIO, save
   }
 
   function endSession(why: string): void {
-    keys = undefined;
-    gwHex = '';
-    counter = resumeCounter(0);
-    rx = 0;
-    generation++;
-    recent = [];
-    const failed = calls;
-    calls = [];
+    endKeyringSession(ring);
+    handlers.endSession();
+    const failed = out.clear();
     for (let i = 0; i < failed.length; i++) failed[i].cb({ code: SESSION_ENDED, message: why });
   }
 
   function onConnectReply(payload: string): void {
-    const r = readConnectReply(c, payload, { deviceId: deviceId, pubkey: pubHex, pskHash: psk });
+    const r = readConnectReply(c, payload, { deviceId: deviceId, pubkey: ring.pub, pskHash: psk });
     if (r.kind === 'ignored') return drop(r.reason);
     if (!expecting) return drop('unsolicited connect reply');
     if (r.kind === 'approved') return approved(r.gatewayPubkey, r.time);
     if (r.kind === 'pending') {
       // Asked while holding a session: the gateway no longer has it (removed or revoked).
-      if (keys) {
+      if (ring.keys) {
         endSession('the gateway has no session for this device');
         save();
       }
@@ -294,8 +156,8 @@ export function createDeviceCore(c: Crypto, o: DeviceOptions, io: DeviceIO, save
       connectDue = io.now() + pendingRetry;
       return;
     }
-    if (keys) {
-      // The gateway keeps the session on a refused request (§3.4): carry on with it.
+    if (ring.keys) {
+      // The gateway keeps the session on a refused request (docs/protocol.md §3.4): carry on with it.
       expecting = false;
       return emit('refused', r.message);
     }
@@ -305,34 +167,32 @@ export function createDeviceCore(c: Crypto, o: DeviceOptions, io: DeviceIO, save
   }
 
   function approved(gatewayPubkey: string, time: number | null): void {
-    if (keys && gatewayPubkey === gwHex) {
+    if (ring.keys && gatewayPubkey === ring.gw) {
       // The gateway confirms the session this device holds.
       expecting = false;
-      syncTime(time);
+      clock.learn(time);
       lastHeard = io.now() - heartbeat; // check it with a ping now
       return;
     }
     // Without a PSK nothing proves a new gateway key while a session exists (§3.4 never re-keys then).
-    if (keys && !psk) return drop('gateway key change without PSK');
-    const k = deriveSessionKeys(c, priv, fromHex(gatewayPubkey) as Uint8Array);
+    if (ring.keys && !psk) return drop('gateway key change without PSK');
+    const k = deriveSessionKeys(c, ring.priv, fromHex(gatewayPubkey) as Uint8Array);
     if (!k) return drop('all-zero shared secret');
-    if (keys) endSession('re-keyed');
-    keys = k;
-    gwHex = gatewayPubkey;
-    counter = resumeCounter(0);
-    rx = 0;
+    if (ring.keys) endSession('re-keyed');
+    beginSession(ring, k, gatewayPubkey);
     expecting = false;
     connectDue = 0;
     misses = 0;
     lastHeard = io.now() - heartbeat;
-    syncTime(time);
+    clock.learn(time);
     save();
     setStatus('approved');
   }
 
   function reenroll(): void {
     endSession('revoked');
-    makeKey();
+    ring = newKeyring(c);
+    announceKey();
     save();
     setStatus('enrolling');
     emit('revoked');
@@ -342,12 +202,13 @@ export function createDeviceCore(c: Crypto, o: DeviceOptions, io: DeviceIO, save
   // ---- sealed traffic ----
 
   function sendSealed(text: string, echo?: string): boolean {
+    const keys = ring.keys;
     if (!keys || !online) return false;
-    const n = nextNonce(counter, reserveStep);
+    const n = nextNonce(ring.tx, reserveStep);
     if (!n) return false;
-    counter = n.counter;
+    ring.tx = n.counter;
     if (n.persist) save();
-    const params: any = { direction: DEVICE_TO_GATEWAY, deviceId: deviceId, nonce: n.nonce, timestamp: unixNow(), plaintext: text };
+    const params: any = { direction: DEVICE_TO_GATEWAY, deviceId: deviceId, nonce: n.nonce, timestamp: clock.unix(), plaintext: text };
     if (echo) params.echo = echo;
     const env = sealEnvelope(c, keys, params);
     if (env.length > MAX_ENVELOPE_BYTES) return false;
@@ -356,60 +217,39 @@ export function createDeviceCore(c: Crypto, o: DeviceOptions, io: DeviceIO, save
     return true;
   }
 
-  function serve(id: any, method: string, params: any): void {
-    save(); // the nonce high-water first: a replay after a restart must not run the call again
-    let done = false;
-    const gen = generation;
-    const reply: CallCallback = function (err, result) {
-      if (done || gen !== generation) return;
-      done = true;
-      sendSealed(
-        wire(err ? errorText(id, typeof err.code === 'number' ? err.code : INTERNAL_ERROR, String(err.message), err.data) : resultText(id, result)),
-      );
-    };
-    if (!has(handlers, method)) return reply({ code: METHOD_NOT_FOUND, message: 'method not found' });
-    try {
-      handlers[method](params, reply);
-    } catch (e) {
-      reply({ code: INTERNAL_ERROR, message: 'handler failed: ' + e });
-    }
-  }
-
   function answered(m: any): void {
-    let call: PendingCall | undefined;
-    for (let i = 0; i < calls.length; i++) if (calls[i].id === m.id) call = calls[i];
+    const call = out.find(m.id);
     if (!call) return drop('response to no call');
     const err = m.error;
-    // §6: the gateway restarted and wants proof of liveness: repeat with its echo.
-    if (err && err.code === ECHO_REQUIRED && err.data && isHex(err.data.echo, 32) && !call.echoed) {
+    // docs/protocol.md §6: the gateway restarted and wants proof of liveness: repeat with its echo.
+    if (err && err.code === ECHO_REQUIRED && err.data && isHex(err.data.echo, ECHO_BYTES * 2) && !call.echoed) {
       call.echoed = true;
       call.due = io.now() + callTimeout;
       sendSealed(call.text, err.data.echo);
       return;
     }
-    calls.splice(calls.indexOf(call), 1);
+    out.remove(call);
     if (err) call.cb({ code: err.code, message: err.message, data: err.data });
     else call.cb(null, m.result);
   }
 
   function notified(method: string, params: any): void {
-    if (method === 'revoked') return reenroll();
+    if (method === REVOKED_METHOD) return reenroll();
     if (method === ECHO_REQUIRED_METHOD) {
       const echo = params && params.echo;
       // One echo value answers all notifications sent while the gateway was unfresh.
-      if (!isHex(echo, 32) || echo === lastEcho) return;
+      if (!isHex(echo, ECHO_BYTES * 2) || echo === lastEcho) return;
       lastEcho = echo;
-      const list = recent;
-      recent = [];
-      for (let i = 0; i < list.length; i++) sendSealed(list[i].text, echo);
+      const list = out.takeRecent();
+      for (let i = 0; i < list.length; i++) sendSealed(list[i], echo);
       return;
     }
     emit('notification', { method: method, params: params });
   }
 
   function onSealed(payload: string): void {
-    if (!keys) return drop('sealed message without a session');
-    const session = { keys: keys, highNonce: rx };
+    if (!ring.keys) return drop('sealed message without a session');
+    const session = { keys: ring.keys, highNonce: ring.rx };
     const r = openEnvelope(c, payload, {
       direction: GATEWAY_TO_DEVICE,
       findSession: function (id) {
@@ -417,52 +257,43 @@ export function createDeviceCore(c: Crypto, o: DeviceOptions, io: DeviceIO, save
       },
     });
     if (!r.ok) {
-      if (r.step !== 6) return drop(r.reason);
-      rx = r.highNonce as number;
+      if (r.step !== STEP_NOT_JSONRPC) return drop(r.reason);
+      ring.rx = r.highNonce as number;
       if (r.id !== null && r.id !== undefined) sendSealed(wire(errorText(r.id, r.code as number, r.reason)));
       return drop(r.reason);
     }
-    rx = r.highNonce;
+    ring.rx = r.highNonce;
     counts.received++;
     lastHeard = io.now();
     misses = 0;
-    syncTime(r.envelope.timestamp);
+    clock.learn(r.envelope.timestamp);
     setStatus('authorized');
     const m = codec ? codec.parse(r.plaintext) : r.message;
     if (r.kind === 'response') answered(m);
-    else if (r.kind === 'request') serve(r.id, r.method, m.params);
-    else notified(r.method, m.params);
+    else if (r.kind === 'request') {
+      save(); // the nonce high-water first: a replay after a restart must not run the call again
+      handlers.run(r.id as RpcId, r.method, m.params, function (text) {
+        sendSealed(wire(text));
+      });
+    } else notified(r.method, m.params);
   }
 
   // ---- start ----
 
-  if (saved) {
-    priv = fromHex(saved.priv) as Uint8Array;
-    pubHex = saved.pub;
-    emit('key', { fingerprint: fingerprint(c, fromHex(pubHex) as Uint8Array), pubkey: pubHex });
-    counter = resumeCounter(saved.tx);
-    rx = saved.rx;
-    if (saved.gw) {
-      keys = { encKey: fromHex(saved.enc as string) as Uint8Array, hmacKey: fromHex(saved.mac as string) as Uint8Array };
-      gwHex = saved.gw;
-    }
-  } else {
-    makeKey();
-    counter = resumeCounter(0);
-    save();
-  }
-  setStatus(keys ? 'approved' : 'enrolling');
+  announceKey();
+  if (!saved) save();
+  setStatus(ring.keys ? 'approved' : 'enrolling');
 
   const core: DeviceCore = {
     rxTopic: rxTopic,
     fingerprint: function () {
-      return fingerprint(c, fromHex(pubHex) as Uint8Array);
+      return fingerprint(c, fromHex(ring.pub) as Uint8Array);
     },
     pubkey: function () {
-      return pubHex;
+      return ring.pub;
     },
     gatewayPubkey: function () {
-      return gwHex;
+      return ring.gw;
     },
     status: function () {
       return status;
@@ -473,7 +304,7 @@ export function createDeviceCore(c: Crypto, o: DeviceOptions, io: DeviceIO, save
     connected: function () {
       online = true;
       // Without a session, ask for one; with one and an unset clock, ask too: the reply carries the time.
-      if (!keys || unixNow() < CLOCK_SET) requestConnect();
+      if (!ring.keys || !clockIsSet(clock.unix())) requestConnect();
       lastHeard = io.now() - heartbeat;
       core.tick();
     },
@@ -487,11 +318,10 @@ export function createDeviceCore(c: Crypto, o: DeviceOptions, io: DeviceIO, save
     },
     tick: function () {
       const now = io.now();
-      const late: PendingCall[] = [];
-      for (let i = 0; i < calls.length; i++) if (calls[i].due <= now) late.push(calls.splice(i--, 1)[0]);
+      const late = out.late(now);
       for (let i = 0; i < late.length; i++) {
         counts.timeouts++;
-        if (++misses >= MISSES_BEFORE_PROBE && keys && (!expecting || now - lastConnectAt >= retry)) {
+        if (++misses >= MISSES_BEFORE_PROBE && ring.keys && (!expecting || now - lastConnectAt >= retry)) {
           // Silence from the gateway: ask where this device stands (pending → session gone; approved → time).
           misses = 0;
           if (status === 'authorized') setStatus('approved');
@@ -499,10 +329,10 @@ export function createDeviceCore(c: Crypto, o: DeviceOptions, io: DeviceIO, save
         }
         late[i].cb({ code: TIMED_OUT, message: 'timed out' });
       }
-      while (recent.length && recent[0].at + ECHO_WINDOW_MS < now) recent.shift();
+      out.age(now);
       if (!online) return;
       if (connectDue && now >= connectDue) sendConnect();
-      if (keys && !pinging && now - lastHeard >= heartbeat && clockOk()) {
+      if (ring.keys && !pinging && now - lastHeard >= heartbeat && clock.ok()) {
         pinging = true;
         core.call('ping', undefined, function () {
           pinging = false;
@@ -510,24 +340,23 @@ export function createDeviceCore(c: Crypto, o: DeviceOptions, io: DeviceIO, save
       }
     },
     call: function (method, params, cb, timeoutMs) {
-      if (!keys || !online || !clockOk() || calls.length >= maxCalls) {
-        const why = !keys ? 'no session yet' : !online ? 'offline' : !clockOk() ? 'clock not set yet' : 'too many calls in flight';
+      if (!ring.keys || !online || !clock.ok() || out.size() >= maxCalls) {
+        const why = !ring.keys ? 'no session yet' : !online ? 'offline' : !clock.ok() ? 'clock not set yet' : 'too many calls in flight';
         return cb({ code: NOT_SENT, message: why });
       }
-      const id = counter.last + 1; // the nonce it goes out with: never reused in this session
+      const id = ring.tx.last + 1; // the nonce it goes out with: never reused in this session
       const text = wire(requestText(id, method, params));
       if (!sendSealed(text)) return cb({ code: NOT_SENT, message: 'could not seal or send' });
-      calls.push({ id: id, text: text, cb: cb, due: io.now() + (timeoutMs || callTimeout), echoed: false });
+      out.add({ id: id, text: text, cb: cb, due: io.now() + (timeoutMs || callTimeout), echoed: false });
     },
     notify: function (method, params) {
       const text = wire(notificationText(method, params));
       if (!sendSealed(text)) return false;
-      recent.push({ at: io.now(), text: text });
-      if (recent.length > ECHO_KEEP) recent.shift();
+      out.sent(text, io.now());
       return true;
     },
     handle: function (method, fn) {
-      handlers[method] = fn;
+      handlers.add(method, fn);
     },
   };
   return core;

@@ -1,6 +1,6 @@
 // What a device keeps across restarts, and the check of what was read back.
 // Session keys are kept (not re-derived) because X25519 in pure JS takes
-// seconds on an ESP32; the send counter is kept as a reserve (PROTOCOL.md §5.2).
+// seconds on an ESP32; the send counter is kept as a reserve (docs/protocol.md §5.2).
 import { isHex, isSafeUint } from '../protocol';
 
 export interface SavedState {

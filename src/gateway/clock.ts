@@ -1,7 +1,7 @@
 // A monotonic seconds clock on top of getTime(), which jumps when SNTP or
 // setTime() sets the wall clock: a step backwards or of more than an hour
 // between two reads counts as no time passing. The gateway reads it at least
-// every few seconds (its sweep), so real elapsed time is never lost.
+// once a second (its tick()), so real elapsed time is never lost.
 const MAX_STEP_S = 3600;
 
 let last = getTime();

@@ -1,7 +1,9 @@
 // The gateway configuration (Storage file "gw.cfg", JSON). Parsing never
 // throws: every bad field is reported in `errors` and replaced by its safe
 // default, so a broken file gives a clear console message, not a dead gateway.
+import { parseMqttUrl } from '../mqtt/checks';
 import { isHex, isNum, isObject, isStr } from '../protocol/bytes';
+import { CONNECT_GAP_S, DEFAULT_PREFIX, MAX_ENVELOPE_BYTES, MAX_PENDING, OFFLINE_AFTER_S, RATE_BURST, RATE_PER_S } from '../protocol/constants';
 
 export interface Limits {
   envelope: number; // max envelope bytes on P/gateway/rx
@@ -32,18 +34,18 @@ export function defaultConfig(): Config {
     broker: 'mqtt://127.0.0.1:1883',
     username: '',
     password: '',
-    prefix: 'jrpc',
+    prefix: DEFAULT_PREFIX,
     admin: '',
-    offline_timeout: 60,
+    offline_timeout: OFFLINE_AFTER_S,
     telnet: 'off',
     console_password: '',
     wifi: { ssid: '', password: '' },
     limits: {
-      envelope: 4096,
-      pending: 32,
-      rate: 20,
-      burst: 40,
-      connect_s: 2,
+      envelope: MAX_ENVELOPE_BYTES,
+      pending: MAX_PENDING,
+      rate: RATE_PER_S,
+      burst: RATE_BURST,
+      connect_s: CONNECT_GAP_S,
       http_conns: 4,
       http_body: 4096,
       http_timeout_s: 5,
@@ -63,37 +65,14 @@ const LIMIT_RANGES: { [k: string]: number[] } = {
   http_timeout_s: [1, 120],
 };
 
-export interface Broker {
-  host: string;
-  port: number;
-}
-
-/** "mqtt://host[:port]" → {host, port}; undefined when not of that form. */
-export function parseBrokerUrl(url: string): Broker | undefined {
+/** "mqtt://host[:port]" (the MQTT client's URL form) → {host, port}; undefined when not of that form. */
+export function parseBrokerUrl(url: string): { host: string; port: number } | undefined {
   if (!isStr(url) || url.indexOf('mqtt://') !== 0) return undefined;
-  let rest = url.substr(7);
-  if (rest.charAt(rest.length - 1) === '/') rest = rest.substr(0, rest.length - 1);
-  if (rest.indexOf('@') >= 0 || rest.indexOf('/') >= 0) return undefined;
-  let host = rest;
-  let port = 1883;
-  const colon = rest.lastIndexOf(':');
-  if (colon >= 0) {
-    host = rest.substr(0, colon);
-    const p = rest.substr(colon + 1);
-    port = isDigits(p) ? parseInt(p, 10) : 0;
-    if (port < 1 || port > 65535) return undefined;
+  try {
+    return parseMqttUrl(url);
+  } catch (e) {
+    return undefined;
   }
-  if (!host) return undefined;
-  return { host: host, port: port };
-}
-
-function isDigits(s: string): boolean {
-  if (!s.length || s.length > 9) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  return true;
 }
 
 /** A topic prefix: 1–64 of A-Z a-z 0-9 _ . - and inner '/' (no MQTT wildcards). */

@@ -1,22 +1,26 @@
-// Gateway boot (bundled into dist/gateway.js): configuration, console
-// lock-down, Wi-Fi and SNTP on the board, the protocol engine, MQTT and the
-// admin HTTP server on port 80.
+// Gateway boot (bundled into dist/gateway.js), the shell around the sans-I/O
+// core (core.ts): configuration, console lock-down, Wi-Fi and SNTP on the
+// board, MQTT, the admin HTTP server on port 80, Storage, and one interval
+// that drives the core's tick().
 import { deviceCrypto } from '../crypto/espruino';
 import { toHex } from '../protocol/bytes';
+import { connectTopic, gatewayRxTopic, statusTopic } from '../protocol/constants';
 import { createClient } from '../mqtt/client';
 import type { MqttClient } from '../mqtt/client';
 import { systemClock } from '../mqtt/clock';
 import { espruinoTransport } from '../mqtt/espruino-transport';
 import { createAdminCore, statusObject } from './admin/core';
 import type { AdminEnv } from './admin/core';
-import { hashPassword, randomPassword, Sessions } from './admin/sessions';
+import type { GatewayStatus } from './admin/wire';
+import { createSessions, hashPassword, randomPassword } from './admin/sessions';
 import { monoNow } from './clock';
-import { configText, parseBrokerUrl, parseConfig } from './config';
-import { createGateway } from './gateway';
+import { configText, parseConfig } from './config';
+import { createGateway } from './core';
 import { startHttp } from './http/server';
 import { readReplaced, replaceFile } from './store';
 
 const CONFIG_FILE = 'gw.cfg';
+const TICK_MS = 1000;
 
 function boot(): void {
   const storage = require('Storage');
@@ -62,15 +66,18 @@ function boot(): void {
     mono: monoNow,
   });
   gw.start();
+  setInterval(function () {
+    gw.tick();
+  }, TICK_MS);
   // a soft reset or load() is a clean event: write the nonce state out
   E.on('kill', function () {
-    gw.stop();
+    gw.persist();
   });
 
   const admin: AdminEnv = {
     gw: gw,
     crypto: crypto,
-    sessions: new Sessions(crypto, function () {
+    sessions: createSessions(crypto, function () {
       return cfg.admin;
     }),
     cfg: cfg,
@@ -78,7 +85,7 @@ function boot(): void {
     brokerChanged: function () {
       if (mqtt) {
         // the old connection's retained status would say "online" forever
-        mqtt.publish(statusTopic, 'offline', 0, true);
+        mqtt.publish(willTopic, 'offline', 0, true);
         mqtt.end();
       }
       connectMqtt();
@@ -92,24 +99,22 @@ function boot(): void {
   };
 
   function status(): void {
-    const s = statusObject(admin);
+    const s = statusObject(admin) as GatewayStatus & { type: 'status' };
     s.type = 'status';
     gw.emit(s);
   }
 
-  let statusTopic = '';
+  let willTopic = '';
   function connectMqtt(): void {
-    const b = parseBrokerUrl(cfg.broker) as { host: string; port: number };
-    statusTopic = gw.topic('gateway/status');
+    willTopic = statusTopic(cfg.prefix);
     const client = createClient(
       {
-        host: b.host,
-        port: b.port,
+        url: cfg.broker, // checked by the config reader
         clientId: 'gw-' + toHex(crypto.randomBytes(4)),
         keepalive: 30,
         username: cfg.username || undefined,
         password: cfg.password || undefined,
-        will: { topic: statusTopic, payload: 'offline', qos: 1, retain: true },
+        will: { topic: willTopic, payload: 'offline', qos: 1, retain: true },
         maxPacket: cfg.limits.envelope + 256,
         backoffMin: 1000,
         backoffMax: 30000,
@@ -118,10 +123,10 @@ function boot(): void {
       systemClock,
     );
     mqtt = client;
-    client.subscribe(gw.topic('connect/request'), 1);
-    client.subscribe(gw.topic('gateway/rx'), 1);
+    client.subscribe(connectTopic(cfg.prefix), 1);
+    client.subscribe(gatewayRxTopic(cfg.prefix), 1);
     client.on('connect', function () {
-      client.publish(statusTopic, 'online', 1, true);
+      client.publish(willTopic, 'online', 1, true);
       console.log('mqtt: connected to ' + cfg.broker);
       status();
     });

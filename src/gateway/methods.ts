@@ -1,8 +1,9 @@
-// Methods a device may call on the gateway (PROTOCOL.md §7). Adding one is
-// one function here: it gets the params and a context, returns the result,
+// Methods a device may call on the gateway (docs/protocol.md §7); together
+// they are the default allow-list. Adding one is one function here: it gets the params and a context, returns the result,
 // or throws rpcError(code, message) for a JSON-RPC error.
 import { isNum, isObject, isStr } from '../protocol/bytes';
-import { INVALID_PARAMS } from '../protocol/jsonrpc';
+import { INVALID_PARAMS } from '../protocol/constants';
+import type { GatewayEvent } from './admin/wire';
 
 export interface MethodContext {
   deviceId: string;
@@ -12,7 +13,7 @@ export interface MethodContext {
   timeSet: boolean;
   /** the device's telemetry map (key → [value, at]), created on first use */
   telemetry(): any;
-  emit(ev: any): void;
+  emit(ev: GatewayEvent): void;
 }
 
 export type DeviceMethod = (params: any, ctx: MethodContext) => any;
@@ -67,3 +68,6 @@ export const METHODS: { [name: string]: DeviceMethod } = {
   report: report,
   log: log,
 };
+
+/** The allow-list of a device the admin has not given one: every built-in method. */
+export const DEFAULT_ALLOW = Object.keys(METHODS);

@@ -3,6 +3,7 @@
 // PSK hash, allow-list, approval time) stays in the flash copy of the
 // registry and is read back by device id when a connect request or an admin
 // query needs it. That keeps RAM per approved device small on the ESP32.
+// The records themselves are defined in records.ts.
 //
 // Flash files (crash-safe slots, see store.ts):
 //   gw.reg  one line per device: {"id","n","pk","g","k","p","a","t","s"}
@@ -10,83 +11,57 @@
 //   gw.st   nonce high-water marks, send-counter reserves and last-seen
 //           times, written behind (at most every STATE_EVERY_S seconds) and
 //           right away when a send reserve runs out.
-import { fromBytes, fromHex, toBytes } from '../protocol/bytes';
+import { markUnfresh, newHot } from './records';
+import type { Cold, Hot, Pending } from './records';
 import { SlotFile } from './store';
 import type { StorageLike } from './store';
 
 const STATE_EVERY_S = 60;
 
-/** The flash record of a session or revoked device. */
-export interface Cold {
-  id: string;
-  n: string; // display name
-  pk: string; // device public key, hex
-  g: string; // gateway public key of this session, hex ("" when revoked)
-  k: string; // hmac_key ‖ enc_key, hex ("" when revoked)
-  p: string; // SHA256(psk), hex, "" = no PSK
-  a: string[] | null; // allow-list, null = the default
-  t: number | null; // approved_at
-  s: string; // "approved" | "revoked"
+export interface Registry {
+  /** Boot: rebuilds RAM from flash. Restored sessions are not fresh (docs/protocol.md §6). */
+  load(mono: number): void;
+  /** The RAM record of a registered (approved or revoked) device. */
+  record(id: string): Hot | undefined;
+  setRecord(id: string, h: Hot): void;
+  dropRecord(id: string): void;
+  eachRecord(fn: (id: string, h: Hot) => void): void;
+  /** The connect request of `id` waiting for the admin. */
+  request(id: string): Pending | undefined;
+  addPending(id: string, p: Pending): void;
+  dropPending(id: string): void;
+  eachRequest(fn: (id: string, p: Pending) => void): void;
+  pendingCount(): number;
+  /** The flash record of `id`, read back from the newest registry slot. */
+  cold(id: string): Cold | undefined;
+  /**
+   * Replaces (or with `c` undefined, deletes) the flash record of `id` and
+   * writes the registry. false when Storage refused the write.
+   */
+  putCold(id: string, c: Cold | undefined): boolean;
+  /** Marks the state (nonces, last seen) as changed: written within STATE_EVERY_S. */
+  touch(): void;
+  /** Writes the state file now (when a send reserve runs out, on clean events). */
+  saveState(mono: number): boolean;
+  /** Write-behind: called from the gateway's tick(). */
+  maybeSaveState(mono: number): void;
 }
 
-/** What RAM keeps per registered device. */
-export interface Hot {
-  s: string; // approved | authorized | offline | revoked
-  k: string; // hmac_key ‖ enc_key as a 64-byte string, "" when revoked
-  g: string; // first 8 hex of the gateway public key: ties state entries to the session
-  al: string; // ",m1,m2," custom allow-list, "" = the default
-  r: number; // highest accepted nonce from the device
-  t: number; // last nonce sent to the device
-  R: number; // send reserve on flash
-  m: number; // monotonic time of the last authentic envelope, -1 never
-  w: number; // wall time of the last authentic envelope, 0 unknown
-  f: boolean; // fresh: may run calls (§6)
-  b: number; // rate bucket tokens, -1 = full
-  bt: number; // rate bucket time
-  cr: number; // envelopes received, sent, dropped
-  ct: number;
-  cd: number;
-  cc: number; // monotonic time of the last connect request, -1 none
-  tel?: any; // telemetry: key → [value, at]
-}
-
-/** A connect request waiting for the admin (also: a key change on a session). */
-export interface Pending {
-  pk: string; // hex
-  n: string;
-  pr: string; // psk_proof hex, "" when absent
-  m: number; // monotonic time of the last request
-  at: number; // wall time of the first request, 0 unknown
-}
-
-export const DEFAULT_ALLOW = ['ping', 'time', 'report', 'log'];
-
-// What a new hot record starts with, shared through its prototype: a field
-// costs the record JsVars only once written (many devices never touch cd,
-// cc, al or f). Written fields shadow these; nothing ever writes to here.
-const HOT_DEFAULTS = { al: '', r: 0, t: 0, R: 0, m: -1, w: 0, f: true, b: -1, cr: 0, ct: 0, cd: 0, cc: -1 };
-
-export class Registry {
+export function createRegistry(storage: StorageLike): Registry {
   // Both maps are keyed '#' + device id: a device id such as "constructor" or
   // "__proto__" (valid by its charset) must not meet an object's built-ins.
-  hot: { [key: string]: Hot } = {};
-  pending: { [key: string]: Pending } = {};
-  pendingCount = 0;
-  private reg: SlotFile;
-  private st: SlotFile;
-  private dirty = false;
-  private stateAt = 0;
+  const hot: { [key: string]: Hot } = {};
+  const pending: { [key: string]: Pending } = {};
+  let pendingCount = 0;
+  const regFile = new SlotFile(storage, 'gw.reg');
+  const stateFile = new SlotFile(storage, 'gw.st');
+  let dirty = false;
+  let stateAt = 0;
 
-  constructor(storage: StorageLike) {
-    this.reg = new SlotFile(storage, 'gw.reg');
-    this.st = new SlotFile(storage, 'gw.st');
-  }
-
-  /** Boot: rebuilds RAM from flash. Restored sessions are not fresh (§6). */
-  load(mono: number): void {
-    const body = this.reg.read();
+  function load(mono: number): void {
+    const body = regFile.read();
     let state: any = {};
-    const sbody = this.st.read();
+    const sbody = stateFile.read();
     if (sbody)
       try {
         state = JSON.parse(sbody);
@@ -103,8 +78,8 @@ export class Registry {
       } catch (e) {
         continue;
       }
-      const h = this.newHot(c, mono);
-      h.f = false;
+      const h = newHot(c, mono);
+      markUnfresh(h);
       const e = state.hasOwnProperty(c.id) ? state[c.id] : undefined; // [r, R, w, g]
       if (e && e[3] === h.g && h.k) {
         h.r = e[0];
@@ -112,23 +87,12 @@ export class Registry {
         h.w = e[2];
         if (h.r > 0) h.s = 'offline';
       }
-      this.hot['#' + c.id] = h;
+      hot['#' + c.id] = h;
     }
   }
 
-  newHot(c: Cold, mono: number): Hot {
-    const h: Hot = Object.create(HOT_DEFAULTS);
-    h.s = c.s;
-    h.k = c.k ? fromBytes(fromHex(c.k) as Uint8Array) : '';
-    h.g = c.g.substr(0, 8);
-    if (c.a) h.al = ',' + c.a.join(',') + ',';
-    h.bt = mono;
-    return h;
-  }
-
-  /** The flash record of `id`, read back from the newest registry slot. */
-  cold(id: string): Cold | undefined {
-    const text = this.reg.raw();
+  function cold(id: string): Cold | undefined {
+    const text = regFile.raw();
     if (!text) return undefined;
     const at = text.indexOf('\n{"id":' + JSON.stringify(id) + ',');
     if (at < 0) return undefined;
@@ -141,10 +105,10 @@ export class Registry {
     }
   }
 
-  /** Every flash record, in registry order. */
-  colds(): Cold[] {
+  // Every flash record, in registry order.
+  function colds(): Cold[] {
     const out: Cold[] = [];
-    const text = this.reg.raw();
+    const text = regFile.raw();
     if (!text) return out;
     const lines = text.split('\n');
     lines[0] = ''; // the slot header
@@ -158,12 +122,8 @@ export class Registry {
     return out;
   }
 
-  /**
-   * Replaces (or with `c` undefined, deletes) the flash record of `id` and
-   * writes the registry. false when Storage refused the write.
-   */
-  putCold(id: string, c: Cold | undefined): boolean {
-    const list = this.colds();
+  function putCold(id: string, c: Cold | undefined): boolean {
+    const list = colds();
     let body = '';
     let found = false;
     for (let i = 0; i < list.length; i++) {
@@ -175,50 +135,66 @@ export class Registry {
       if (r) body += '\n' + JSON.stringify(r);
     }
     if (!found && c) body += '\n' + JSON.stringify(c);
-    return this.reg.write(body);
+    return regFile.write(body);
   }
 
-  addPending(id: string, p: Pending): void {
-    if (!this.pending['#' + id]) this.pendingCount++;
-    this.pending['#' + id] = p;
-  }
-
-  dropPending(id: string): void {
-    if (this.pending['#' + id]) {
-      this.pendingCount--;
-      delete this.pending['#' + id];
-    }
-  }
-
-  /** Marks the state (nonces, last seen) as changed: written within STATE_EVERY_S. */
-  touch(): void {
-    this.dirty = true;
-  }
-
-  /** Writes the state file now (when a reserve runs out, on clean events). */
-  saveState(mono: number): boolean {
+  function saveState(mono: number): boolean {
     let s = '{';
-    for (const k in this.hot) {
-      const h = this.hot[k];
+    for (const k in hot) {
+      const h = hot[k];
       if (!h.k) continue;
       if (s.length > 1) s += ',';
       s += JSON.stringify(k.substr(1)) + ':[' + h.r + ',' + h.R + ',' + h.w + ',"' + h.g + '"]';
     }
-    const ok = this.st.write(s + '}');
+    const ok = stateFile.write(s + '}');
     if (ok) {
-      this.dirty = false;
-      this.stateAt = mono;
+      dirty = false;
+      stateAt = mono;
     }
     return ok;
   }
 
-  /** Write-behind: called from the gateway's periodic sweep. */
-  maybeSaveState(mono: number): void {
-    if (this.dirty && mono - this.stateAt >= STATE_EVERY_S) this.saveState(mono);
-  }
-}
-
-/** The session keys held in a hot record. */
-export function hotKeys(h: Hot): { hmacKey: Uint8Array; encKey: Uint8Array } {
-  return { hmacKey: toBytes(h.k.substr(0, 32)), encKey: toBytes(h.k.substr(32)) };
+  return {
+    load: load,
+    record: function (id) {
+      return hot['#' + id];
+    },
+    setRecord: function (id, h) {
+      hot['#' + id] = h;
+    },
+    dropRecord: function (id) {
+      delete hot['#' + id];
+    },
+    eachRecord: function (fn) {
+      for (const k in hot) fn(k.substr(1), hot[k]);
+    },
+    request: function (id) {
+      return pending['#' + id];
+    },
+    addPending: function (id, p) {
+      if (!pending['#' + id]) pendingCount++;
+      pending['#' + id] = p;
+    },
+    dropPending: function (id) {
+      if (pending['#' + id]) {
+        pendingCount--;
+        delete pending['#' + id];
+      }
+    },
+    eachRequest: function (fn) {
+      for (const k in pending) fn(k.substr(1), pending[k]);
+    },
+    pendingCount: function () {
+      return pendingCount;
+    },
+    cold: cold,
+    putCold: putCold,
+    touch: function () {
+      dirty = true;
+    },
+    saveState: saveState,
+    maybeSaveState: function (mono) {
+      if (dirty && mono - stateAt >= STATE_EVERY_S) saveState(mono);
+    },
+  };
 }

@@ -1,49 +1,41 @@
-// Security log: a counter per drop/refusal reason (the names of ADMIN-API.md
-// /api/security) and a ring of the most recent events.
-
-export const REASONS = [
-  'malformed',
-  'unknown device',
-  'replay',
-  'stale',
-  'bad ciphertext',
-  'bad hmac',
-  'psk proof',
-  'not allowed',
-  'rate limited',
-];
+// Security log: a counter per drop/refusal reason (SECURITY_REASONS, the
+// names of GET /api/security) and a ring of the most recent events.
+import { SECURITY_REASONS } from './admin/wire';
+import type { GatewayEvent, SecurityReport } from './admin/wire';
 
 const RING = 50;
 
-export class SecurityLog {
-  counters: { [reason: string]: number } = {};
-  // ring of [at, device_id, reason], oldest first once full
-  private ring: any[] = [];
-  private next = 0;
-
-  constructor() {
-    for (let i = 0; i < REASONS.length; i++) this.counters[REASONS[i]] = 0;
-  }
-
-  /** Counts one event; returns the live-update object for it. */
-  add(reason: string, deviceId: string, at: number): any {
-    this.counters[reason] = (this.counters[reason] || 0) + 1;
-    const e = [at, deviceId, reason];
-    if (this.ring.length < RING) this.ring.push(e);
-    else this.ring[this.next] = e;
-    this.next = (this.next + 1) % RING;
-    return { type: 'security', device_id: deviceId, reason: reason, at: at };
-  }
-
+export interface SecurityLog {
+  /** Counts one event; returns the live event for it. */
+  add(reason: string, deviceId: string, at: number): GatewayEvent;
   /** The /api/security object: counters and the recent events, oldest first. */
-  report(): any {
-    const recent = [];
-    const n = this.ring.length;
-    const start = n < RING ? 0 : this.next;
-    for (let i = 0; i < n; i++) {
-      const e = this.ring[(start + i) % n];
-      recent.push({ at: e[0], device_id: e[1], reason: e[2] });
-    }
-    return { counters: this.counters, recent: recent };
-  }
+  report(): SecurityReport;
+}
+
+export function createSecurityLog(): SecurityLog {
+  const counters: { [reason: string]: number } = {};
+  const ring: [number, string, string][] = []; // [at, device_id, reason], oldest first once full
+  let next = 0;
+  for (let i = 0; i < SECURITY_REASONS.length; i++) counters[SECURITY_REASONS[i]] = 0;
+
+  return {
+    add: function (reason, deviceId, at) {
+      counters[reason] = (counters[reason] || 0) + 1;
+      const e: [number, string, string] = [at, deviceId, reason];
+      if (ring.length < RING) ring.push(e);
+      else ring[next] = e;
+      next = (next + 1) % RING;
+      return { type: 'security', device_id: deviceId, reason: reason, at: at };
+    },
+    report: function () {
+      const recent = [];
+      const n = ring.length;
+      const start = n < RING ? 0 : next;
+      for (let i = 0; i < n; i++) {
+        const e = ring[(start + i) % n];
+        recent.push({ at: e[0], device_id: e[1], reason: e[2] });
+      }
+      return { counters: counters, recent: recent };
+    },
+  };
 }

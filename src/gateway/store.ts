@@ -114,7 +114,9 @@ export function readReplaced(storage: StorageLike, name: string): string | undef
   if (validJson(next)) {
     if (storage.read(name) !== next) storage.write(name, next as string);
     storage.erase(name + '.new');
-    return next;
+    // read again: a string from Storage is a view of the flash, and that of
+    // NAME.new is gone with the erase (docs/espruino.md)
+    return storage.read(name);
   }
   if (next !== undefined) storage.erase(name + '.new');
   return storage.read(name);

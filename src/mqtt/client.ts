@@ -18,8 +18,8 @@
 // It pings when nothing was sent for `keepalive` s (the next interval starts
 // at the PINGRESP); no CONNACK or PINGRESP within `timeout` ms closes the
 // connection. Lost connections are retried with exponential back-off from
-// `backoffMin` to `backoffMax` ms, each delay jittered into [d/2, d]. Incoming QoS 1 is acknowledged after the 'message'
-// listeners ran; a QoS 2 PUBLISH (never asked for: subscriptions are QoS ≤ 1)
+// `backoffMin` to `backoffMax` ms, each delay jittered into [d/2, d].
+// Incoming QoS 1 is acknowledged after the 'message' listeners ran; a QoS 2 PUBLISH (never asked for: subscriptions are QoS ≤ 1)
 // is delivered and completed with PUBREC/PUBCOMP, at least once.
 import {
   CONNACK,
@@ -40,87 +40,12 @@ import {
   encodeSubscribe,
   encodeUnsubscribe,
 } from './codec';
-import type { Packet, Subscription, Will } from './codec';
+import type { Packet, Subscription } from './codec';
+import { checkFilter, checkTopic, parseMqttUrl } from './checks';
+import type { Clock, Connection, Transport } from './transport';
+import type { ClientOptions, MqttClient } from './types';
 
-export interface TransportHandlers {
-  connect(): void;
-  data(chunk: string): void;
-  /** Called at most once, when the connection fails or ends for any reason. */
-  close(reason?: string): void;
-}
-
-export interface Connection {
-  write(bytes: string): void;
-  /** Closes after flushing what was written. */
-  end(): void;
-}
-
-/** Opens a TCP connection; handlers are called later, never from within connect(). */
-export interface Transport {
-  connect(host: string, port: number, handlers: TransportHandlers): Connection;
-}
-
-/** Timers and a millisecond clock; the client itself uses only the timers. */
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): any;
-  clearTimeout(handle: any): void;
-}
-
-export interface ClientOptions {
-  /** mqtt://host[:port]; or give host and port */
-  url?: string;
-  host?: string;
-  /** default 1883 */
-  port?: number;
-  clientId: string;
-  /** seconds, 0 = off; default 60 */
-  keepalive?: number;
-  /** default true */
-  clean?: boolean;
-  username?: string;
-  password?: string;
-  will?: Will;
-  /** ms allowed for TCP connect + CONNACK, and for a PINGRESP; default 10000 */
-  timeout?: number;
-  /** reconnect delay bounds in ms; defaults 1000 and 60000 */
-  backoffMin?: number;
-  backoffMax?: number;
-  /** largest incoming remaining length; bigger packets are skipped; default 6144 */
-  maxPacket?: number;
-  /** QoS 1 messages awaiting PUBACK (kept in RAM) at most: count, default 16, */
-  maxInflight?: number;
-  /** and payload bytes, default 16384 */
-  maxInflightBytes?: number;
-  /** jitter source in [0, 1); default Math.random (not for secrets) */
-  random?: () => number;
-}
-
-export interface ClientStats {
-  connected: boolean;
-  /** QoS 1 messages not yet acknowledged */
-  inflight: number;
-  /** connection attempts after the first */
-  reconnects: number;
-  /** oversized incoming packets skipped */
-  droppedIncoming: number;
-  /** publishes refused (offline QoS 0, in-flight queue full) */
-  droppedOutgoing: number;
-  protocolErrors: number;
-}
-
-export interface MqttClient {
-  connect(): void;
-  end(): void;
-  publish(topic: string, payload: string, qos?: number, retain?: boolean): boolean;
-  subscribe(filter: string, qos?: number): void;
-  unsubscribe(filter: string): void;
-  on(event: 'connect', fn: (sessionPresent: boolean) => void): MqttClient;
-  on(event: 'message', fn: (topic: string, payload: string, packet: Packet) => void): MqttClient;
-  on(event: 'close', fn: (reason: string) => void): MqttClient;
-  on(event: 'error', fn: (err: Error) => void): MqttClient;
-  stats(): ClientStats;
-}
+export type { ClientOptions, ClientStats, MqttClient } from './types';
 
 interface Outgoing {
   id: number;
@@ -131,46 +56,6 @@ interface Outgoing {
 }
 
 const REFUSED = ['', 'bad protocol version', 'client id rejected', 'server unavailable', 'bad username or password', 'not authorized'];
-
-/** Splits mqtt://host[:port][/] (also tcp://) into host and port. */
-export function parseMqttUrl(url: string): { host: string; port: number } {
-  let rest = url;
-  const scheme = rest.indexOf('://');
-  if (scheme >= 0) {
-    const name = rest.substring(0, scheme);
-    if (name !== 'mqtt' && name !== 'tcp') throw new Error('mqtt: unsupported URL scheme ' + name);
-    rest = rest.substring(scheme + 3);
-  }
-  if (rest.charAt(rest.length - 1) === '/') rest = rest.substring(0, rest.length - 1);
-  const colon = rest.indexOf(':');
-  let port = 1883;
-  if (colon >= 0) {
-    const digits = rest.substring(colon + 1);
-    port = parseInt(digits, 10);
-    if (String(port) !== digits || port < 1 || port > 65535) throw new Error('mqtt: bad port in ' + url);
-    rest = rest.substring(0, colon);
-  }
-  if (!rest || rest.indexOf('/') >= 0 || rest.indexOf('@') >= 0) throw new Error('mqtt: bad host in ' + url);
-  return { host: rest, port: port };
-}
-
-// Wildcards only as whole levels, '#' only last: a filter the broker would
-// refuse would otherwise be resent, and refused, after every reconnect.
-function checkFilter(filter: string): void {
-  const levels = filter.split('/');
-  let bad = !filter || filter.indexOf('\x00') >= 0;
-  for (let i = 0; i < levels.length; i++) {
-    const l = levels[i];
-    if ((l.length > 1 && (l.indexOf('+') >= 0 || l.indexOf('#') >= 0)) || (l === '#' && i < levels.length - 1)) bad = true;
-  }
-  if (bad) throw new Error('mqtt: bad topic filter ' + filter);
-}
-
-// A publish topic the broker rejects would poison the QoS 1 queue forever.
-function checkTopic(topic: string): void {
-  if (!topic || topic.indexOf('+') >= 0 || topic.indexOf('#') >= 0 || topic.indexOf('\x00') >= 0)
-    throw new Error('mqtt: bad topic ' + topic);
-}
 
 // States of the connection.
 const IDLE = 0; // not started, or ended

@@ -1,6 +1,6 @@
 // The platform's own timers and millisecond clock (Espruino, Node, or the
 // emulator's virtual time, which replaces these globals).
-import type { Clock } from './client';
+import type { Clock } from './transport';
 
 export const systemClock: Clock = {
   now: function () {

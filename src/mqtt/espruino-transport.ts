@@ -1,7 +1,7 @@
 // Transport over Espruino's require("net"). Socket data arrive as 8-bit
 // strings (≤ 536 bytes a chunk on ESP32) and write() takes strings: the MQTT
 // byte strings pass through unchanged.
-import type { Transport } from './client';
+import type { Transport } from './transport';
 
 export const espruinoTransport: Transport = {
   connect: function (host, port, handlers) {

@@ -1,5 +1,5 @@
 // Send-nonce counter that survives restarts without writing flash per message
-// (PROTOCOL.md §5.2): flash holds a reserve R no nonce has passed; after a
+// (docs/protocol.md §5.2): flash holds a reserve R no nonce has passed; after a
 // boot, sending resumes above R, and a new reserve is stored before the
 // counter would step past the current one.
 import { MAX_SAFE } from './bytes';

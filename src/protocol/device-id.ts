@@ -1,7 +1,6 @@
-// Device ids (PROTOCOL.md §1): 1–64 of A-Z a-z 0-9 _ . -, safe as one MQTT topic level.
+// Device ids (docs/protocol.md §1): 1–64 of A-Z a-z 0-9 _ . -, safe as one MQTT topic level.
 import { isStr } from './bytes';
-
-export const MAX_DEVICE_ID = 64;
+import { MAX_DEVICE_ID } from './constants';
 
 export function isDeviceId(v: unknown): v is string {
   if (!isStr(v) || v.length < 1 || v.length > MAX_DEVICE_ID) return false;

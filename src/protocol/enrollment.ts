@@ -1,14 +1,12 @@
-// Enrollment (PROTOCOL.md §3): PSK proofs both ways, the connect request as
+// Enrollment (docs/protocol.md §3): PSK proofs both ways, the connect request as
 // the gateway reads it, the replies it sends, and the device reading them.
 // Hex is lowercase only, as §1 says: a key or proof in uppercase is refused,
 // since the proofs MAC the hex text itself and "same pubkey" compares text.
 import { Crypto } from '../crypto/types';
 import { toBytes, toHex, isHex, isNum, isObject, isStr, fromHex, isSafeUint, equalBytes } from './bytes';
 import { isDeviceId } from './device-id';
-import { parseJson, stringifyJson, isRpcId, RpcId, NOT_AUTHENTICATED } from './jsonrpc';
-import { MAX_ENVELOPE_BYTES } from './envelope';
-
-export const MAX_NAME_CHARS = 64;
+import { parseJson, stringifyJson, isRpcId, RpcId } from './jsonrpc';
+import { APPROVED_METHOD, CONNECT_METHOD, MAX_ENVELOPE_BYTES, MAX_NAME_CHARS, NOT_AUTHENTICATED } from './constants';
 
 /** SHA256(psk), the only form of the PSK the gateway keeps. `psk` is a byte string (UTF-8 as bytes). */
 export function pskHash(c: Crypto, psk: string): Uint8Array {
@@ -32,7 +30,8 @@ function proofMatches(received: unknown, expectedHex: string): boolean {
 
 /** The gateway's PSK check of a connect request: false when the proof is missing or wrong. */
 export function checkPskProof(c: Crypto, hash: Uint8Array, req: ConnectRequest): boolean {
-  return proofMatches(req.pskProof, pskProof(c, hash, req.deviceId, req.pubkey));
+  const expected = pskProof(c, hash, req.deviceId, req.pubkey);
+  return proofMatches(req.pskProof, expected);
 }
 
 export interface ConnectRequest {
@@ -56,6 +55,14 @@ function utf8Length(s: string): number {
   return n;
 }
 
+/** The connect request a device sends (§3.1). */
+export function connectRequestText(r: ConnectRequest): string {
+  const p: { [k: string]: string } = { device_id: r.deviceId, pubkey: r.pubkey };
+  if (r.pskProof !== undefined) p.psk_proof = r.pskProof;
+  if (r.name !== undefined) p.name = r.name;
+  return stringifyJson({ jsonrpc: '2.0', id: r.id, method: CONNECT_METHOD, params: p });
+}
+
 /** A connect request payload (byte string) read and checked; never throws. */
 export function parseConnectRequest(payload: string, maxBytes?: number): ConnectParse {
   if (!isStr(payload) || payload.length > (maxBytes === undefined ? MAX_ENVELOPE_BYTES : maxBytes)) {
@@ -69,7 +76,7 @@ export function parseConnectRequest(payload: string, maxBytes?: number): Connect
   const fail = function (reason: string): ConnectParse {
     return { ok: false, reason: reason, id: id, deviceId: deviceId };
   };
-  if (m.jsonrpc !== '2.0' || m.method !== 'connect') return fail('not a JSON-RPC 2.0 connect request');
+  if (m.jsonrpc !== '2.0' || m.method !== CONNECT_METHOD) return fail('not a JSON-RPC 2.0 connect request');
   if (id === undefined) return fail('id missing or not a string or non-negative integer');
   if (!isObject(p)) return fail('params must be an object');
   if (deviceId === undefined) return fail('device_id must be 1-64 of A-Z a-z 0-9 _ . -');
@@ -117,7 +124,7 @@ export function connectErrorText(id: RpcId | null, message: string): string {
 
 /** The notification sent when the admin approves. */
 export function approvedNotificationText(a: Approval): string {
-  return stringifyJson({ jsonrpc: '2.0', method: 'approved', params: approvalFields(a) });
+  return stringifyJson({ jsonrpc: '2.0', method: APPROVED_METHOD, params: approvalFields(a) });
 }
 
 export interface ConnectExpectation {
@@ -146,7 +153,7 @@ export function readConnectReply(c: Crypto, payload: string, e: ConnectExpectati
   const m: any = isStr(payload) && payload.length <= MAX_ENVELOPE_BYTES ? parseJson(payload) : undefined;
   if (!isObject(m) || m.jsonrpc !== '2.0') return { kind: 'ignored', reason: 'not JSON-RPC' };
   let fields: any;
-  if (m.method === 'approved') fields = m.params;
+  if (m.method === APPROVED_METHOD) fields = m.params;
   else if (m.error !== undefined) {
     const err = m.error;
     if (isObject(err) && isNum(err.code) && isStr(err.message)) {

@@ -1,13 +1,14 @@
-// Sealed envelopes of PROTOCOL.md §5: seal, and open with every receiver
+// Sealed envelopes of docs/protocol.md §5: seal, and open with every receiver
 // check of §5.3 in order. Pure: the caller owns sessions, clocks and counters.
 import { Crypto } from '../crypto/types';
 import { toBytes, fromBytes, toHex, isHex, isObject, isStr, fromHex, toBase64, fromBase64, isSafeUint, isNum, decimal, putU64, equalBytes } from './bytes';
 import { SessionKeys } from './keys';
 import { isDeviceId } from './device-id';
-import { parseJson, classify, isRpcId, RpcId, RpcKind, PARSE_ERROR, INVALID_REQUEST } from './jsonrpc';
-
-export const MAX_ENVELOPE_BYTES = 4096;
-export const MAX_CLOCK_SKEW = 300;
+import { parseJson, classify, isRpcId, RpcId, RpcKind } from './jsonrpc';
+import {
+  ECHO_BYTES, INVALID_REQUEST, MAX_CLOCK_SKEW, MAX_ENVELOPE_BYTES, PARSE_ERROR, STEP_BAD_CIPHERTEXT, STEP_BAD_HMAC,
+  STEP_MALFORMED, STEP_NOT_JSONRPC, STEP_REPLAY, STEP_STALE, STEP_UNKNOWN_DEVICE,
+} from './constants';
 
 export type Direction = 0 | 1;
 export const DEVICE_TO_GATEWAY: Direction = 0;
@@ -59,7 +60,7 @@ export interface SealParams {
  */
 export function sealEnvelope(c: Crypto, keys: SessionKeys, p: SealParams): string {
   if (!isDeviceId(p.deviceId) || !isSafeUint(p.nonce) || p.nonce < 1 || !isSafeUint(p.timestamp) ||
-      (p.echo !== undefined && !isHex(p.echo, 32))) {
+      (p.echo !== undefined && !isHex(p.echo, ECHO_BYTES * 2))) {
     throw new Error('sealEnvelope: bad device id, nonce, timestamp or echo');
   }
   const rpc = classify(parseJson(p.plaintext));
@@ -113,11 +114,13 @@ export interface Opened {
 
 export interface Refused {
   ok: false;
-  /** The §5.3 step that failed (1–7). */
+  /** The §5.3 step that failed: STEP_MALFORMED … STEP_BAD_HMAC. */
   step: number;
+  /** The device the envelope named; absent when it was malformed (step 1). */
+  deviceId?: string;
   reason: DropReason | 'parse error' | 'invalid request';
   /**
-   * Step 6 only. The envelope was AEAD-authentic but its plaintext is not
+   * STEP_NOT_JSONRPC only. The envelope was AEAD-authentic but its plaintext is not
    * JSON-RPC: answer with a sealed error `code` (−32700/−32600) for `id`, and
    * record `highNonce` so the same envelope cannot draw the answer twice.
    */
@@ -128,8 +131,10 @@ export interface Refused {
   session?: PeerSession;
 }
 
-function drop(step: number, reason: DropReason): Refused {
-  return { ok: false, step: step, reason: reason };
+function drop(step: number, reason: DropReason, deviceId?: string): Refused {
+  const r: Refused = { ok: false, step: step, reason: reason };
+  if (deviceId !== undefined) r.deviceId = deviceId;
+  return r;
 }
 
 // Step 1: the payload as an Envelope, and its ciphertext bytes; undefined if malformed.
@@ -139,7 +144,7 @@ function readEnvelope(payload: unknown, maxBytes: number): { env: Envelope; seal
   if (!isObject(e)) return undefined;
   if (!isDeviceId(e.device_id) || !isSafeUint(e.nonce) || e.nonce < 1 || !isSafeUint(e.timestamp)) return undefined;
   if (!isStr(e.ciphertext) || !isHex(e.hmac, 64)) return undefined;
-  if (e.echo !== undefined && e.echo !== null && !isHex(e.echo, 32)) return undefined;
+  if (e.echo !== undefined && e.echo !== null && !isHex(e.echo, ECHO_BYTES * 2)) return undefined;
   const sealed = fromBase64(e.ciphertext);
   if (!sealed || sealed.length < 16) return undefined;
   const env: Envelope = { device_id: e.device_id, nonce: e.nonce, timestamp: e.timestamp, ciphertext: e.ciphertext, hmac: e.hmac };
@@ -153,29 +158,30 @@ function readEnvelope(payload: unknown, maxBytes: number): { env: Envelope; seal
  */
 export function openEnvelope(c: Crypto, payload: string, o: OpenOptions): Opened | Refused {
   const read = readEnvelope(payload, o.maxBytes === undefined ? MAX_ENVELOPE_BYTES : o.maxBytes);
-  if (!read) return drop(1, 'malformed');
+  if (!read) return drop(STEP_MALFORMED, 'malformed');
   const env = read.env;
-  const session = o.findSession(env.device_id);
-  if (!session) return drop(2, 'unknown device');
-  if (env.nonce <= session.highNonce) return drop(3, 'replay');
-  if (o.now !== undefined && Math.abs(env.timestamp - o.now) > MAX_CLOCK_SKEW) return drop(4, 'stale');
+  const id = env.device_id;
+  const session = o.findSession(id);
+  if (!session) return drop(STEP_UNKNOWN_DEVICE, 'unknown device', id);
+  if (env.nonce <= session.highNonce) return drop(STEP_REPLAY, 'replay', id);
+  if (o.now !== undefined && Math.abs(env.timestamp - o.now) > MAX_CLOCK_SKEW) return drop(STEP_STALE, 'stale', id);
   const aad = toBytes(aadString(env.device_id, env.nonce, env.timestamp, env.echo));
   const opened = c.aeadOpen(session.keys.encKey, aeadNonce(o.direction, env.nonce), aad, read.sealed);
-  if (!opened) return drop(5, 'bad ciphertext');
+  if (!opened) return drop(STEP_BAD_CIPHERTEXT, 'bad ciphertext', id);
   const plaintext = fromBytes(opened);
   const value: any = parseJson(plaintext);
   const rpc = classify(value);
   if (!rpc) {
     const bad = value === undefined;
-    const id = !bad && typeof value === 'object' && value !== null && isRpcId(value.id) ? value.id : null;
+    const rpcId = !bad && typeof value === 'object' && value !== null && isRpcId(value.id) ? value.id : null;
     return {
-      ok: false, step: 6, reason: bad ? 'parse error' : 'invalid request', code: bad ? PARSE_ERROR : INVALID_REQUEST,
-      id: id, highNonce: env.nonce, envelope: env, session: session,
+      ok: false, step: STEP_NOT_JSONRPC, reason: bad ? 'parse error' : 'invalid request', code: bad ? PARSE_ERROR : INVALID_REQUEST,
+      deviceId: id, id: rpcId, highNonce: env.nonce, envelope: env, session: session,
     };
   }
   const canonical = canonicalString(env.device_id, rpc.method, rpc.id, env.nonce, env.timestamp);
   const expected = c.hmacSha256(session.keys.hmacKey, toBytes(canonical));
-  if (!equalBytes(expected, fromHex(env.hmac) as Uint8Array)) return drop(7, 'bad hmac');
+  if (!equalBytes(expected, fromHex(env.hmac) as Uint8Array)) return drop(STEP_BAD_HMAC, 'bad hmac', id);
   return {
     ok: true, envelope: env, plaintext: plaintext, message: value, kind: rpc.kind, method: rpc.method, id: rpc.id,
     session: session, highNonce: env.nonce,

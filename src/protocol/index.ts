@@ -1,5 +1,6 @@
-// The protocol core's public surface (PROTOCOL.md), shared by the gateway,
+// The protocol core's public surface (docs/protocol.md), shared by the gateway,
 // the device SDKs, the simulator and the tests.
+export * from './constants';
 export * from './bytes';
 export * from './device-id';
 export * from './jsonrpc';

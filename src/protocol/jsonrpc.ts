@@ -1,18 +1,7 @@
 // JSON-RPC 2.0 over byte strings: parse, classify, build. Text stays in the
 // byte-string convention (UTF-8 carried as bytes) on Espruino and Node alike.
 import { isNum, isObject, isSafeUint, isStr } from './bytes';
-
-export const PARSE_ERROR = -32700;
-export const INVALID_REQUEST = -32600;
-export const METHOD_NOT_FOUND = -32601;
-export const INVALID_PARAMS = -32602;
-export const INTERNAL_ERROR = -32603;
-export const NOT_AUTHENTICATED = -32001;
-export const METHOD_NOT_ALLOWED = -32002;
-export const RATE_LIMITED = -32003;
-export const ECHO_REQUIRED = -32010;
-
-export const ECHO_REQUIRED_METHOD = 'echo.required';
+import { ECHO_REQUIRED, ECHO_REQUIRED_METHOD } from './constants';
 
 /** Ids this protocol accepts: strings and non-negative safe integers. */
 export type RpcId = string | number;
@@ -159,7 +148,7 @@ export function errorText(id: RpcId | null, code: number, message: string, data?
   return stringifyJson({ jsonrpc: '2.0', id: id, error: error });
 }
 
-/** §6: the answer to a request from a session that has not proven freshness. */
+/** docs/protocol.md §6: the answer to a request from a session that has not proven freshness. */
 export function echoRequiredErrorText(id: RpcId, echoHex: string): string {
   return errorText(id, ECHO_REQUIRED, 'echo required', { echo: echoHex });
 }

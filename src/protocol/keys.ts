@@ -1,9 +1,7 @@
-// Session keys of PROTOCOL.md §3.3, derived the same way on both sides.
+// Session keys of docs/protocol.md §3.3, derived the same way on both sides.
 import { Crypto } from '../crypto/types';
 import { toBytes, isAllZero } from './bytes';
-
-export const HMAC_KEY_LABEL = 'esp32-dashboard-hmac-key';
-export const ENC_KEY_LABEL = 'esp32-dashboard-enc-key';
+import { ENC_KEY_LABEL, HMAC_KEY_LABEL } from './constants';
 
 export interface SessionKeys {
   encKey: Uint8Array;

@@ -28,8 +28,9 @@ import {
   toHex,
 } from '../../src/protocol';
 import type { Opened, SessionKeys } from '../../src/protocol';
-import { createDeviceCore, NOT_SENT, SESSION_ENDED, TIMED_OUT } from '../../src/device/core';
-import type { DeviceOptions, RpcError } from '../../src/device/core';
+import { createDeviceCore } from '../../src/device/core';
+import { NOT_SENT, SESSION_ENDED, TIMED_OUT } from '../../src/device/api';
+import type { DeviceOptions, RpcError } from '../../src/device/api';
 import { utf8Codec } from '../../src/device/node/device';
 import type { SavedState } from '../../src/device/state';
 import { fingerprint } from '../../src/device/fingerprint';
@@ -94,7 +95,7 @@ function rig(opts: Partial<DeviceOptions> = {}, saved?: SavedState) {
       if (psk) f.gwProof = gatewayProof(c, pskHash(c, psk), ID, core.pubkey(), gwHex());
       return { ...f, ...over };
     },
-    /** The gateway derives its keys the way §3.3 says. */
+    /** The gateway derives its keys the way docs/protocol.md §3.3 says. */
     gatewayKeys() {
       r.keys = deriveSessionKeys(c, r.gw.privateKey, fromHex(core.pubkey())!)!;
       r.gwNonce = 0;

@@ -105,7 +105,7 @@ test('revoke: the sensor wipes its session, enrolls with a new key, and works ag
   assert.equal(await call('led.set', { on: true }), { result: { on: true } });
 });
 
-test('gateway restart: the sensor proves it is live with the echo (§6) and carries on unnoticed', async () => {
+test('gateway restart: the sensor proves it is live with the echo (docs/protocol.md §6) and carries on unnoticed', async () => {
   const key = (await device()).pubkey;
   const mark = sensor.out().length;
   // watch the sensor's envelopes: after the restart one must carry the gateway's echo

@@ -13,7 +13,7 @@ import { jsCrypto } from '../../src/crypto/node/js.ts';
 import { toHex } from '../../src/protocol/bytes.ts';
 import { newKeyPair } from '../../src/protocol/keys.ts';
 import { defaultConfig } from '../../src/gateway/config.ts';
-import { createGateway } from '../../src/gateway/gateway.ts';
+import { createGateway } from '../../src/gateway/core.ts';
 
 interface Sent {
   topic: string;

@@ -4,8 +4,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import mqttPacket from 'mqtt-packet';
-import { createClient, parseMqttUrl } from '../../src/mqtt/client';
-import type { ClientOptions, Transport, TransportHandlers } from '../../src/mqtt/client';
+import { createClient } from '../../src/mqtt/client';
+import type { ClientOptions } from '../../src/mqtt/client';
+import { parseMqttUrl } from '../../src/mqtt/checks';
+import type { Transport, TransportHandlers } from '../../src/mqtt/transport';
 import { fromBytes, toBytes, virtualClock } from './helpers';
 
 interface FakeConn {

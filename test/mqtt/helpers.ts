@@ -1,6 +1,6 @@
 // Shared by the MQTT tests: a seeded PRNG, byte-string helpers, a virtual
 // clock, and waiting for a condition with a generous deadline.
-import type { Clock } from '../../src/mqtt/client';
+import type { Clock } from '../../src/mqtt/transport';
 
 /** mulberry32; the seed comes from MQTT_TEST_SEED or the time, and is printed. */
 export function seededRandom(label: string): () => number {

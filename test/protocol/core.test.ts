@@ -93,7 +93,7 @@ test('JSON parse/stringify keep UTF-8 as bytes; \\u escapes of non-ASCII become 
   assert.is(P.stringifyJson(undefined), 'null');
 });
 
-test('JSON-RPC builders and the echo-required messages of §6', () => {
+test('JSON-RPC builders and the echo-required messages of docs/protocol.md §6', () => {
   assert.is(P.requestText(1, 'ping'), '{"jsonrpc":"2.0","method":"ping","id":1}');
   assert.is(P.notificationText('log', { level: 'info' }), '{"jsonrpc":"2.0","method":"log","params":{"level":"info"}}');
   assert.is(P.resultText('a', 'pong'), '{"jsonrpc":"2.0","id":"a","result":"pong"}');

@@ -84,7 +84,7 @@ test('checkPskProof: right proof only, constant-time compare of hex', () => {
   assert.not.ok(P.checkPskProof(c, h, { ...req, deviceId: 'sensor-02' }));
 });
 
-test('reply texts of §3.2', () => {
+test('reply texts of docs/protocol.md §3.2', () => {
   assert.is(P.connectPendingText(1), '{"jsonrpc":"2.0","id":1,"result":{"status":"pending"}}');
   assert.equal(JSON.parse(P.connectErrorText('q', 'psk proof missing or wrong')), {
     jsonrpc: '2.0', id: 'q', error: { code: -32001, message: 'psk proof missing or wrong' },

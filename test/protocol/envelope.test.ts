@@ -1,5 +1,5 @@
 // openEnvelope: every malformed input dropped as "malformed" without a throw,
-// the §5.3 checks in their order, no change to the session, step-6 answers,
+// the checks of docs/protocol.md §5.3 in their order, no change to the session, step-6 answers,
 // and sealEnvelope's refusals. Runs with each Crypto implementation.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -59,7 +59,7 @@ for (const { name, crypto: c } of impls) {
     }
     for (const [what, payload] of bad) {
       const r = open(payload as string);
-      assert.equal(r, { ok: false, step: 1, reason: 'malformed' }, what);
+      assert.equal(r, { ok: false, step: P.STEP_MALFORMED, reason: 'malformed' }, what);
     }
   });
 
@@ -67,8 +67,8 @@ for (const { name, crypto: c } of impls) {
     const text = seal();
     const at = (n: number) => text.slice(0, -1) + ' '.repeat(n - text.length) + '}';
     assert.ok(open(at(4096)).ok, 'exactly 4096 bytes');
-    assert.equal(open(at(4097)), { ok: false, step: 1, reason: 'malformed' });
-    assert.equal(open(text, newSession(), { maxBytes: text.length - 1 }), { ok: false, step: 1, reason: 'malformed' });
+    assert.equal(open(at(4097)), { ok: false, step: P.STEP_MALFORMED, reason: 'malformed' });
+    assert.equal(open(text, newSession(), { maxBytes: text.length - 1 }), { ok: false, step: P.STEP_MALFORMED, reason: 'malformed' });
   });
 
   test(`[${name}] echo null counts as absent; a 2^53−1 nonce is well-formed`, () => {
@@ -94,15 +94,15 @@ for (const { name, crypto: c } of impls) {
     const ct = Buffer.from(good.ciphertext, 'base64');
     ct[ct.length - 1] ^= 1;
     assert.is(reasonOf(open(JSON.stringify({ ...good, ciphertext: ct.toString('base64'), hmac: '0'.repeat(64) }))), 'bad ciphertext');
-    assert.equal(open(JSON.stringify({ ...good, hmac: '0'.repeat(64) })), { ok: false, step: 7, reason: 'bad hmac' });
+    assert.equal(open(JSON.stringify({ ...good, hmac: '0'.repeat(64) })), { ok: false, step: P.STEP_BAD_HMAC, reason: 'bad hmac', deviceId: ID });
   });
 
   test(`[${name}] step 4: the ±300 s window, inclusive`, () => {
     const text = seal();
     assert.ok(open(text, newSession(), { now: T + 300 }).ok);
     assert.ok(open(text, newSession(), { now: T - 300 }).ok);
-    assert.equal(open(text, newSession(), { now: T + 301 }), { ok: false, step: 4, reason: 'stale' });
-    assert.equal(open(text, newSession(), { now: T - 301 }), { ok: false, step: 4, reason: 'stale' });
+    assert.equal(open(text, newSession(), { now: T + 301 }), { ok: false, step: P.STEP_STALE, reason: 'stale', deviceId: ID });
+    assert.equal(open(text, newSession(), { now: T - 301 }), { ok: false, step: P.STEP_STALE, reason: 'stale', deviceId: ID });
   });
 
   test(`[${name}] the session is never changed, on success or failure`, () => {
@@ -137,7 +137,7 @@ for (const { name, crypto: c } of impls) {
       const r = open(rawEnvelope(plaintext));
       assert.is(r.ok, false, plaintext);
       if (r.ok) continue;
-      assert.equal([r.step, r.reason, r.code, r.id, r.highNonce], [6, reason, code, id, 9], plaintext);
+      assert.equal([r.step, r.deviceId, r.reason, r.code, r.id, r.highNonce], [P.STEP_NOT_JSONRPC, ID, reason, code, id, 9], plaintext);
     }
   });
 
@@ -148,7 +148,7 @@ for (const { name, crypto: c } of impls) {
     for (const [method, id] of [['ping', 2], ['pong', 1], ['ping', 'x'], ['', 1]] as const) {
       const mac = c.hmacSha256(keys.hmacKey, P.toBytes(P.canonicalString(ID, method, id, 9, T)));
       const env = { device_id: ID, nonce: 9, timestamp: T, ciphertext: P.toBase64(sealed), hmac: toHexStr(mac) };
-      assert.equal(open(JSON.stringify(env)), { ok: false, step: 7, reason: 'bad hmac' }, `${method} ${id}`);
+      assert.equal(open(JSON.stringify(env)), { ok: false, step: P.STEP_BAD_HMAC, reason: 'bad hmac', deviceId: ID }, `${method} ${id}`);
     }
   });
 
@@ -163,7 +163,7 @@ for (const { name, crypto: c } of impls) {
     const r3 = dev(fromGateway({ plaintext: '{"jsonrpc":"2.0","method":"revoked"}' }));
     assert.ok(r3.ok && r3.kind === 'notification' && r3.method === 'revoked' && r3.id === null);
     const other = P.sealEnvelope(c, keys, { direction: 1, deviceId: 'dev-2', nonce: 1, timestamp: T, plaintext: '{"jsonrpc":"2.0","method":"x"}' });
-    assert.equal(dev(other), { ok: false, step: 2, reason: 'unknown device' });
+    assert.equal(dev(other), { ok: false, step: P.STEP_UNKNOWN_DEVICE, reason: 'unknown device', deviceId: 'dev-2' });
   });
 
   test(`[${name}] non-ASCII method and id: escaped and raw UTF-8 give the same canonical string`, () => {

@@ -95,7 +95,7 @@ for (const { name, crypto: c } of impls) {
         direction: toGateway ? P.GATEWAY_TO_DEVICE : P.DEVICE_TO_GATEWAY,
         findSession: () => session,
       });
-      assert.equal(wrongWay, { ok: false, step: 5, reason: 'bad ciphertext' });
+      assert.equal(wrongWay, { ok: false, step: P.STEP_BAD_CIPHERTEXT, reason: 'bad ciphertext', deviceId: e.device_id });
     });
   }
 

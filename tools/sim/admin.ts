@@ -1,4 +1,4 @@
-// A small client of the gateway's admin API (ADMIN-API.md): log in once,
+// A small client of the gateway's admin API (docs/admin-api.md): log in once,
 // then JSON requests with the bearer token. Errors carry the API's message and
 // HTTP status. Used by the simulator, the bench and the device tests.
 export interface AdminClient {

@@ -1,5 +1,6 @@
 // Flags of `npm run sim`, checked up front: a mistake gives one line and the usage.
 import { readFlags } from '../flags';
+import { DEFAULT_PREFIX } from '../../src/protocol/constants';
 
 export const ATTACKS = ['replay', 'tamper', 'spoof-key', 'forge-approval', 'stale', 'wrong-psk', 'flood'] as const;
 export type Attack = (typeof ATTACKS)[number];
@@ -59,7 +60,7 @@ export function parseArgs(argv: string[]): SimOptions | 'help' | string {
   const rate = raw.rate === undefined ? 5 : Number(raw.rate);
   if (!(rate >= 0.2 && rate <= 3600) || !/^\d+(\.\d+)?$/.test(raw.rate ?? '5')) return `--rate must be seconds between reports (0.2-3600), got ${JSON.stringify(raw.rate)}`;
   if (raw.psk !== undefined && raw.psk === '') return '--psk must not be empty';
-  const prefix = raw.prefix ?? 'jrpc';
+  const prefix = raw.prefix ?? DEFAULT_PREFIX;
   if (prefix.length > 64 || !PREFIX.test(prefix)) return `--prefix must be 1-64 of A-Z a-z 0-9 _ . - and inner /, got ${JSON.stringify(prefix)}`;
   const idPrefix = raw.idPrefix ?? 'sim';
   if (!ID_CHARS.test(idPrefix)) return `--id-prefix must be 1-40 of A-Z a-z 0-9 _ . -, got ${JSON.stringify(idPrefix)}`;

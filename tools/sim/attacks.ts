@@ -2,7 +2,7 @@
 // (approved through the admin API when --admin is given, else by a person on
 // the dashboard), performs one attack against the running gateway from a
 // separate MQTT client, and reports what the gateway and the victim did with
-// it, against what PROTOCOL.md says must happen (see README.md here).
+// it, against what docs/protocol.md says must happen (see README.md here).
 import { randomBytes } from 'node:crypto';
 import { jsCrypto as c } from '../../src/crypto/node/js';
 import { createNodeClient } from '../../src/mqtt/node/client';
@@ -370,7 +370,7 @@ async function stale(ctx: Ctx): Promise<void> {
   if (ctx.admin) {
     const st = await ctx.admin.get('/api/status');
     if (!st.time_set) {
-      see(ctx, 'the gateway clock is not set, so it checks no timestamps (PROTOCOL.md §5.3 step 4): nothing to attack');
+      see(ctx, 'the gateway clock is not set, so it checks no timestamps (docs/protocol.md §5.3 step 4): nothing to attack');
       return;
     }
   }

@@ -3,8 +3,7 @@ import { h, fill } from '../dom';
 import { ago } from '../format';
 import { state } from '../state';
 import type { View } from '../ui';
-
-const REASONS = ['malformed', 'unknown device', 'replay', 'stale', 'bad ciphertext', 'bad hmac', 'psk proof', 'not allowed', 'rate limited'];
+import { SECURITY_REASONS as REASONS } from '../../gateway/admin/wire';
 
 export function securityView(): View {
   const counters = h('tbody');

@@ -12,7 +12,7 @@ import { systemClock } from '../../mqtt/clock';
 import { nodeTransport } from '../../mqtt/node/transport';
 import { binaryToUtf8, utf8ToBinary } from '../../protocol/node/text';
 import { DeviceClient, DeviceClientOptions, createDevice } from '../client';
-import type { RpcError, TextCodec } from '../core';
+import type { RpcError, TextCodec } from '../api';
 import { StateStore, memoryStore } from '../state';
 import { fileStore } from './file-store';
 

@@ -5,6 +5,7 @@
 import { deviceCrypto } from '../../crypto/espruino';
 import { espruinoTransport } from '../../mqtt/espruino-transport';
 import { systemClock } from '../../mqtt/clock';
+import { DEFAULT_PREFIX } from '../../protocol/constants';
 import { createDevice, DeviceClient } from '../client';
 import { storageStore } from '../espruino-store';
 import { CONFIG_FILE, SensorConfig, readSensorConfig } from './config';
@@ -42,7 +43,7 @@ function serveMethods(dev: DeviceClient, cfg: SensorConfig): void {
       device_id: cfg.device_id,
       name: cfg.name || null,
       broker: cfg.broker,
-      prefix: cfg.prefix || 'jrpc',
+      prefix: cfg.prefix || DEFAULT_PREFIX,
       rate: cfg.rate,
       led_pin: cfg.led_pin,
       analog_pin: cfg.analog_pin || null,

@@ -1,13 +1,16 @@
-// The AdminCore of admin-core.md: one dispatcher for the HTTP routes and the
-// /ws JSON-RPC methods. It checks parameters, then asks the Gateway.
+// The AdminCore (admin/types.ts): one dispatcher for the HTTP routes and the
+// /ws JSON-RPC methods of docs/admin-api.md. It checks parameters, then asks
+// the Gateway (core.ts).
 import type { Crypto } from '../../crypto/types';
 import { contains, isNum, isObject, isStr } from '../../protocol/bytes';
 import { isDeviceId } from '../../protocol/device-id';
 import { applyConfig, configText, publicConfig } from '../config';
 import type { Config } from '../config';
-import type { Gateway, Refusal } from '../gateway';
+import type { Gateway } from '../api';
 import { checkPassword, hashPassword, Sessions } from './sessions';
+import { adminError, FLASH_FULL } from './types';
 import type { AdminCore, AdminError, AdminReply } from './types';
+import type { GatewayStatus } from './wire';
 
 export const VERSION = '1.0.0';
 
@@ -26,11 +29,14 @@ export interface AdminEnv {
 
 const SETTABLE = ',broker,username,password,prefix,offline_timeout,limits,';
 const METHOD_NAME = '1-64 printable characters, no spaces or commas.';
-const FLASH_FULL: AdminError = { status: 503, code: 'unavailable', message: 'Flash full.' };
 const MAX_ALLOW = 32;
 
+function unknownMethod(method: string): AdminError {
+  return adminError(404, 'not_found', 'Unknown admin method ' + method + '.');
+}
+
 function bad(message: string): AdminError {
-  return { status: 400, code: 'bad_request', message: message };
+  return adminError(400, 'bad_request', message);
 }
 
 function isMethodName(m: any): boolean {
@@ -42,7 +48,7 @@ function isMethodName(m: any): boolean {
   return true;
 }
 
-export function statusObject(a: AdminEnv): any {
+export function statusObject(a: AdminEnv): GatewayStatus {
   const m = a.memory();
   return {
     version: VERSION,
@@ -58,7 +64,7 @@ export function statusObject(a: AdminEnv): any {
 export function createAdminCore(a: AdminEnv): AdminCore {
   const gw = a.gw;
 
-  function done(reply: AdminReply, r: Refusal | undefined, result: any): void {
+  function done(reply: AdminReply, r: AdminError | undefined, result: any): void {
     if (r) reply(r);
     else reply(null, result);
   }
@@ -66,7 +72,7 @@ export function createAdminCore(a: AdminEnv): AdminCore {
   function password(p: any, reply: AdminReply): void {
     if (!isStr(p.old) || !isStr(p.new)) return reply(bad('Send {"old":"…","new":"…"}.'));
     if (p.new.length < 8 || p.new.length > 128) return reply(bad('Password: 8-128 characters.'));
-    if (!checkPassword(a.crypto, p.old, a.cfg.admin)) return reply({ status: 403, code: 'forbidden', message: 'The old password is wrong.' });
+    if (!checkPassword(a.crypto, p.old, a.cfg.admin)) return reply(adminError(403, 'forbidden', 'The old password is wrong.'));
     const before = a.cfg.admin;
     a.cfg.admin = hashPassword(a.crypto, p.new);
     if (!a.saveConfig()) {
@@ -101,7 +107,7 @@ export function createAdminCore(a: AdminEnv): AdminCore {
     const t = p.timeout_ms === undefined ? 5000 : p.timeout_ms;
     if (!isNum(t) || !(t >= 1 && t <= 60000)) return reply(bad('timeout_ms: 1 to 60000.'));
     const r = gw.call(id, p.method, p.params, Math.floor(t), function (timedOut, answer) {
-      if (timedOut) reply({ status: 504, code: 'timeout', message: 'The device did not answer within ' + t + ' ms.' });
+      if (timedOut) reply(adminError(504, 'timeout', 'The device did not answer within ' + t + ' ms.'));
       else reply(null, answer);
     });
     if (r) reply(r);
@@ -130,9 +136,9 @@ export function createAdminCore(a: AdminEnv): AdminCore {
       case 'password.change':
         return password(p, reply);
     }
-    if (method.indexOf('device.') !== 0) return reply({ status: 404, code: 'not_found', message: 'Unknown admin method ' + method + '.' });
+    if (method.indexOf('device.') !== 0) return reply(unknownMethod(method));
     const id = p.device_id;
-    if (!isDeviceId(id) || !gw.known(id)) return reply({ status: 404, code: 'not_found', message: 'No device ' + (isStr(id) ? id.substr(0, 64) : '') + '.' });
+    if (!isDeviceId(id) || !gw.known(id)) return reply(adminError(404, 'not_found', 'No device ' + (isStr(id) ? id.substr(0, 64) : '') + '.'));
     switch (method) {
       case 'device.get':
         return reply(null, gw.device(id));
@@ -154,7 +160,7 @@ export function createAdminCore(a: AdminEnv): AdminCore {
       case 'device.call':
         return deviceCall(id, p, reply);
     }
-    reply({ status: 404, code: 'not_found', message: 'Unknown admin method ' + method + '.' });
+    reply(unknownMethod(method));
   }
 
   return {
@@ -162,7 +168,7 @@ export function createAdminCore(a: AdminEnv): AdminCore {
       try {
         call(isStr(method) ? method : '', params, reply);
       } catch (e) {
-        reply({ status: 500, code: 'internal', message: 'Failed: ' + e });
+        reply(adminError(500, 'internal', 'Failed: ' + e));
       }
     },
     login: function (pw, now) {

@@ -1,9 +1,10 @@
 // Admin password (salted hash, never stored in clear) and login sessions
 // (random tokens, 12 h idle expiry, a bounded table), with the failure
-// slow-down of ADMIN-API.md: after 5 failures within a minute, at most one
+// slow-down of the admin API (docs/admin-api.md): after 5 failures within a minute, at most one
 // attempt per second, and the failed answer itself is held back 1 s.
 import type { Crypto } from '../../crypto/types';
 import { equalBytes, fromHex, isStr, toBytes, toHex } from '../../protocol/bytes';
+import { adminError } from './types';
 import type { AdminError } from './types';
 
 const IDLE_S = 12 * 3600;
@@ -34,59 +35,71 @@ export function randomPassword(crypto: Crypto): string {
   return s;
 }
 
-export class Sessions {
-  // token → last use (seconds)
-  private live: { [token: string]: number } = {};
-  private fails: number[] = [];
-  private notBefore = 0;
+function slowDown(): AdminError {
+  const e = adminError(429, 'rate_limited', 'Too many tries: wait a second.');
+  e.retry_after = 1;
+  return e;
+}
 
-  constructor(
-    private crypto: Crypto,
-    private stored: () => string,
-  ) {}
+export interface Sessions {
+  /** A new session token, or why not (401 wrong password, 429 during a slow-down). */
+  login(password: string, now: number): { token: string } | AdminError;
+  logout(token: string): void;
+  /** Valid and not idle for 12 h; touches the session. */
+  check(token: string, now: number): boolean;
+}
 
-  login(password: string, now: number): { token: string } | AdminError {
-    if (now < this.notBefore)
-      return { status: 429, code: 'rate_limited', message: 'Too many tries: wait a second.', retry_after: 1 };
-    if (!isStr(password) || !checkPassword(this.crypto, password, this.stored())) {
-      const recent: number[] = [];
-      for (let i = 0; i < this.fails.length; i++) if (this.fails[i] > now - FAIL_WINDOW_S) recent.push(this.fails[i]);
-      recent.push(now);
-      this.fails = recent;
-      const slow = recent.length > FAILS_BEFORE_SLOWDOWN;
-      if (slow) this.notBefore = now + 1;
-      return { status: 401, code: 'unauthorized', message: 'Wrong password.', retry_after: slow ? 1 : 0 };
-    }
-    this.expire(now);
-    let oldest = '';
-    let n = 0;
-    for (const t in this.live) {
-      n++;
-      if (!oldest || this.live[t] < this.live[oldest]) oldest = t;
-    }
-    if (n >= MAX_SESSIONS) delete this.live[oldest];
-    const token = toHex(this.crypto.randomBytes(16));
-    this.live[token] = now;
-    return { token: token };
+/** `stored`: the current "<salt>:<hash>" of the admin password. */
+export function createSessions(crypto: Crypto, stored: () => string): Sessions {
+  const live: { [token: string]: number } = {}; // token → last use (seconds)
+  let fails: number[] = [];
+  let notBefore = 0;
+
+  function expire(now: number): void {
+    // keys first: on Espruino a for-in loop ends at a property deleted under it
+    const tokens = Object.keys(live);
+    for (let i = 0; i < tokens.length; i++) if (now - live[tokens[i]] > IDLE_S) delete live[tokens[i]];
   }
 
-  logout(token: string): void {
-    delete this.live[token];
-  }
-
-  check(token: string, now: number): boolean {
-    if (!isStr(token) || token.length !== 32) return false;
-    const t = this.live[token];
-    if (t === undefined || !this.live.hasOwnProperty(token)) return false;
-    if (now - t > IDLE_S) {
-      delete this.live[token];
-      return false;
-    }
-    this.live[token] = now;
-    return true;
-  }
-
-  private expire(now: number): void {
-    for (const t in this.live) if (now - this.live[t] > IDLE_S) delete this.live[t];
-  }
+  return {
+    login: function (password, now) {
+      if (now < notBefore) return slowDown();
+      if (!isStr(password) || !checkPassword(crypto, password, stored())) {
+        const recent: number[] = [];
+        for (let i = 0; i < fails.length; i++) if (fails[i] > now - FAIL_WINDOW_S) recent.push(fails[i]);
+        recent.push(now);
+        fails = recent;
+        const slow = recent.length > FAILS_BEFORE_SLOWDOWN;
+        if (slow) notBefore = now + 1;
+        const e = adminError(401, 'unauthorized', 'Wrong password.');
+        e.retry_after = slow ? 1 : 0;
+        return e;
+      }
+      expire(now);
+      let oldest = '';
+      let n = 0;
+      for (const t in live) {
+        n++;
+        if (!oldest || live[t] < live[oldest]) oldest = t;
+      }
+      if (n >= MAX_SESSIONS) delete live[oldest];
+      const token = toHex(crypto.randomBytes(16));
+      live[token] = now;
+      return { token: token };
+    },
+    logout: function (token) {
+      delete live[token];
+    },
+    check: function (token, now) {
+      if (!isStr(token) || token.length !== 32) return false;
+      const t = live[token];
+      if (t === undefined || !live.hasOwnProperty(token)) return false;
+      if (now - t > IDLE_S) {
+        delete live[token];
+        return false;
+      }
+      live[token] = now;
+      return true;
+    },
+  };
 }

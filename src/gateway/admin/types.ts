@@ -1,9 +1,11 @@
 // The gateway's admin core: one dispatcher behind both the HTTP routes of
-// ADMIN-API.md (src/gateway/http) and the JSON-RPC methods over /ws
-// (src/gateway/ws). Contract: /work/notes/admin-core.md.
+// the admin API (src/gateway/http, table in http/routes.ts) and the JSON-RPC
+// methods over /ws (src/gateway/ws), its error form and reply callback.
+// The API itself: docs/admin-api.md.
+import type { GatewayEvent } from './wire';
 
 /**
- * HTTP status + ADMIN-API error word + a sentence a person can act on.
+ * HTTP status + the admin API's error word + a sentence a person can act on.
  * Words used: 400 "bad_request", 401 "unauthorized", 403 "forbidden", 404 "not_found",
  * 405 "method_not_allowed", 409 "conflict", 413 "too_large", 429 "rate_limited",
  * 503 "busy"/"unavailable", 504 "timeout", 500 "internal".
@@ -16,14 +18,18 @@ export interface AdminError {
   retry_after?: number;
 }
 
+export function adminError(status: number, code: string, message: string): AdminError {
+  return { status: status, code: code, message: message };
+}
+
+/** Flash refused a write: the change did not happen. */
+export const FLASH_FULL = adminError(503, 'unavailable', 'Flash full.');
+
 export type AdminReply = (err: AdminError | null, result?: any) => void;
 
 export interface AdminCore {
   /**
-   * Method names: "devices.list", "device.get" {device_id}, "device.approve" {device_id, psk?},
-   * "device.reject" {device_id}, "device.revoke" {device_id}, "device.remove" {device_id},
-   * "device.setMethods" {device_id, allow}, "device.call" {device_id, method, params, timeout_ms},
-   * "status", "security", "config.get", "config.set" {...}, "password.change" {old, new}.
+   * The methods of the route table (http/routes.ts), e.g. "device.approve" {device_id, psk?}.
    * Unknown method → {status:404, code:"not_found"}; bad params → {status:400, code:"bad_request"}.
    */
   call(method: string, params: any, reply: AdminReply): void;
@@ -36,11 +42,6 @@ export interface AdminCore {
   logout(token: string): void;
   /** 12 h idle expiry; touches the session when valid. */
   checkSession(token: string, now: number): boolean;
-  /**
-   * Live events, exactly the objects of ADMIN-API.md "Live updates":
-   * {type:"device",device}, {type:"removed",device_id}, {type:"telemetry",device_id,values,at},
-   * {type:"log",device_id,level,msg,at}, {type:"security",device_id,reason,at}, {type:"status",...}.
-   * Returns the unsubscribe function.
-   */
-  onEvent(listener: (ev: any) => void): () => void;
+  /** Live events (admin/wire.ts); returns the unsubscribe function. */
+  onEvent(listener: (ev: GatewayEvent) => void): () => void;
 }

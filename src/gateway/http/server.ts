@@ -51,8 +51,9 @@ function pageTag(page: string): string {
   return '"' + t + '"';
 }
 
-// Espruino's clearTimeout(undefined) clears EVERY timer (MQTT's too), and
-// clearing one that already fired throws: only ever clear a live one.
+// Only ever clear a live timer: on Espruino 2v29 clearTimeout(undefined)
+// throws, and clearTimeout() without an argument clears EVERY timer (MQTT's
+// too); see docs/espruino.md.
 function stopTimer(c: Conn): void {
   if (c.timer !== undefined) clearTimeout(c.timer);
   c.timer = undefined;

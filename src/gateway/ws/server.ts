@@ -1,4 +1,4 @@
-// The gateway's WebSocket server for admin browsers (ADMIN-API.md "/ws"), on
+// The gateway's WebSocket server for admin browsers (docs/admin-api.md "/ws"), on
 // Espruino's http server: after `res.writeHead(101, …)` the connection stays
 // open until `res.end()`; client bytes keep arriving as req 'data' strings,
 // ours go out with res.write, and res emits 'drain' once its send buffer is

@@ -2,7 +2,7 @@
 // converted as latin1, which maps bytes 0-255 to chars 0-255 and back (and
 // would keep only the low byte of a wider char: createNodeClient refuses those).
 import { createConnection } from 'node:net';
-import type { Transport } from '../client';
+import type { Transport } from '../transport';
 
 export const nodeTransport: Transport = {
   connect(host, port, handlers) {

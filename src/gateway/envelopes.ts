@@ -1,0 +1,167 @@
+// Sealed traffic of the gateway core. In: the checks of docs/protocol.md §5.3
+// (protocol/envelope.ts), then freshness after a restart (§6), the rate
+// limit, the allow-list and the built-in methods (§7). Out: every envelope
+// under a nonce the flash covers (§5.2).
+import { isNum, toHex } from '../protocol/bytes';
+import {
+  ECHO_BYTES,
+  INTERNAL_ERROR,
+  METHOD_NOT_ALLOWED,
+  METHOD_NOT_FOUND,
+  RATE_LIMITED,
+  STEP_NOT_JSONRPC,
+} from '../protocol/constants';
+import { nextNonce } from '../protocol/counter';
+import { DEVICE_TO_GATEWAY, GATEWAY_TO_DEVICE, openEnvelope, sealEnvelope } from '../protocol/envelope';
+import type { Opened, PeerSession } from '../protocol/envelope';
+import { echoRequiredErrorText, echoRequiredNotificationText, errorText, resultText } from '../protocol/jsonrpc';
+import type { Context } from './context';
+import { METHODS } from './methods';
+import {
+  allows,
+  countSent,
+  hasSession,
+  highNonceFromDevice,
+  isFresh,
+  markFresh,
+  noteAuthentic,
+  sendCounter,
+  sessionKeys,
+  setSendCounter,
+  setStatus,
+  statusOf,
+  takeToken,
+  telemetry,
+} from './records';
+import type { Hot } from './records';
+
+/** Send nonces reserved on flash per state write. */
+const SEND_RESERVE = 1000;
+
+export interface Envelopes {
+  /** A payload from P/gateway/rx. */
+  received(payload: string): void;
+  /**
+   * Seals `text` (a JSON-RPC message) to device `id`; false when it could not
+   * go out. Answers go at QoS 0 (a burst of them must not fill the QoS 1
+   * in-flight window; the device retries), messages the gateway starts at QoS 1.
+   */
+  seal(id: string, h: Hot, text: string, qos?: number): boolean;
+}
+
+export function createEnvelopes(cx: Context): Envelopes {
+  const { env, reg, wall, security } = cx;
+  const { crypto, cfg } = env;
+  /** 16 random bytes, new at each boot (§6) */
+  const echo = toHex(crypto.randomBytes(ECHO_BYTES));
+
+  function session(id: string): PeerSession | undefined {
+    const h = reg.record(id);
+    return h && hasSession(h) ? { keys: sessionKeys(h), highNonce: highNonceFromDevice(h) } : undefined;
+  }
+
+  function received(payload: string): void {
+    const r = openEnvelope(crypto, payload, {
+      direction: DEVICE_TO_GATEWAY,
+      findSession: session,
+      now: wall(),
+      maxBytes: cfg.limits.envelope,
+    });
+    if (r.ok) return run(r);
+    const id = r.deviceId || '';
+    if (r.step !== STEP_NOT_JSONRPC) return security(r.reason, id);
+    // authentic, but not JSON-RPC: record the nonce, answer with the error
+    const h = reg.record(id) as Hot;
+    authentic(id, h, r.highNonce as number);
+    security('malformed', id);
+    seal(id, h, errorText(r.id ?? null, r.code as number, r.reason));
+  }
+
+  // After step 7: record the nonce and last-seen time; offline → authorized.
+  function authentic(id: string, h: Hot, nonce: number): void {
+    noteAuthentic(h, nonce, env.mono(), wall() || 0);
+    reg.touch();
+    if (statusOf(h) !== 'authorized') {
+      setStatus(h, 'authorized');
+      cx.changed(id);
+    }
+  }
+
+  // An authentic message: freshness, rate, allow-list, then the method.
+  function run(r: Opened): void {
+    const id = r.envelope.device_id;
+    const h = reg.record(id) as Hot;
+    authentic(id, h, r.highNonce);
+    const kind = r.kind;
+    const rid = r.id as number | string;
+    const answer = function (text: string): void {
+      if (kind === 'request') seal(id, h, text);
+    };
+    if (kind === 'response') return cx.calls.answered(id, rid, r.message);
+    if (!isFresh(h)) {
+      if (r.envelope.echo !== echo) {
+        if (kind === 'request') answer(echoRequiredErrorText(rid, echo));
+        else seal(id, h, echoRequiredNotificationText(echo));
+        return;
+      }
+      markFresh(h);
+    }
+    const lim = cfg.limits;
+    if (!takeToken(h, env.mono(), lim.rate, lim.burst)) {
+      security('rate limited', id);
+      return answer(errorText(rid, RATE_LIMITED, 'rate limited'));
+    }
+    const method = r.method;
+    if (!allows(h, method)) {
+      security('not allowed', id);
+      return answer(errorText(rid, METHOD_NOT_ALLOWED, 'method not allowed'));
+    }
+    const fn = METHODS.hasOwnProperty(method) ? METHODS[method] : undefined;
+    if (!fn) return answer(errorText(rid, METHOD_NOT_FOUND, 'method not found'));
+    let text: string;
+    try {
+      const w = wall();
+      text = resultText(
+        rid,
+        fn(r.message.params, {
+          deviceId: id,
+          at: w || Math.floor(env.clock()),
+          timeSet: w !== undefined,
+          telemetry: function () {
+            return telemetry(h);
+          },
+          emit: cx.emit,
+        }),
+      );
+    } catch (e: any) {
+      text = e && isNum(e.code) ? errorText(rid, e.code, e.message) : errorText(rid, INTERNAL_ERROR, 'internal error');
+    }
+    answer(text);
+  }
+
+  function seal(id: string, h: Hot, text: string, qos?: number): boolean {
+    const before = sendCounter(h);
+    const n = nextNonce(before, SEND_RESERVE);
+    if (!n || !hasSession(h)) return false;
+    if (n.persist) {
+      // never send under a nonce the flash does not cover (§5.2)
+      setSendCounter(h, { last: before.last, reserved: n.counter.reserved });
+      if (!reg.saveState(env.mono())) {
+        setSendCounter(h, before);
+        return false;
+      }
+    }
+    setSendCounter(h, n.counter);
+    const sealed = sealEnvelope(crypto, sessionKeys(h), {
+      direction: GATEWAY_TO_DEVICE,
+      deviceId: id,
+      nonce: n.nonce,
+      timestamp: Math.floor(env.clock()),
+      plaintext: text,
+    });
+    countSent(h);
+    return cx.sendPlain(id, sealed, qos || 0);
+  }
+
+  return { received: received, seal: seal };
+}
