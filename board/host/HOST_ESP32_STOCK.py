@@ -25,7 +25,7 @@ info = {
      'DEFINES+=-DSPIFLASH_BASE=0 -DSPIFLASH_LENGTH=FLASH_SAVED_CODE_LENGTH',
      'DEFINES+=-DGATEWAY_HOST_BOARD=1',
      'SOURCES += libs/mqtt-gateway/host/host_board.c',
-     'LDFLAGS += -Wl,--wrap=jswrap_io_peek',
+     'LDFLAGS += -Wl,--wrap=jswrap_io_peek -Wl,--wrap=jshGetSystemTime -Wl,--wrap=jshSetSystemTime -Wl,--wrap=jshPushIOCharEvent',
      'JSMODULESOURCES += Wifi:libs/mqtt-gateway/host/Wifi.js',
      'LINUX=1',
    ]
