@@ -5,7 +5,7 @@
 // Written as one closure (not a class) so the minifier can shorten every
 // internal name: the image has to fit the board.
 import type { Crypto } from '../crypto/types';
-import { fromHex, isNum, toHex } from '../protocol/bytes';
+import { contains, fromHex, isNum, toHex } from '../protocol/bytes';
 import {
   approvedNotificationText,
   checkPskProof,
@@ -353,7 +353,7 @@ export function createGateway(env: GatewayEnv): Gateway {
       return answer(errorText(rid, RATE_LIMITED, 'rate limited'));
     }
     const method = r.method;
-    if (method.indexOf(',') >= 0 || (h.al ? h.al.indexOf(',' + method + ',') < 0 : DEFAULT_ALLOW.indexOf(method) < 0)) {
+    if (method.indexOf(',') >= 0 || (h.al ? !contains(h.al, ',' + method + ',') : DEFAULT_ALLOW.indexOf(method) < 0)) {
       security('not allowed', id);
       return answer(errorText(rid, METHOD_NOT_ALLOWED, 'method not allowed'));
     }
@@ -611,7 +611,7 @@ export function createGateway(env: GatewayEnv): Gateway {
         changed(k.substr(1));
       }
     }
-    reg.maybeSaveState(mono);
+    reg.maybeSaveState(mono, cfg.limits.nonce_flush_s);
   }
 
   return {

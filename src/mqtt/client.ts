@@ -337,6 +337,9 @@ export function createClient(o: ClientOptions, transport: Transport, clock: Cloc
   }
 
   function handle(p: Packet): void {
+    // one loop index for every case: Espruino does not hoist `var`, so an
+    // index declared in one case would be a closure variable in another
+    let i: number;
     if (state !== CONNECTED && p.type !== CONNACK) return protocolError('packet type ' + p.type + ' before CONNACK');
     switch (p.type) {
       case CONNACK: {
@@ -352,7 +355,7 @@ export function createClient(o: ClientOptions, transport: Transport, clock: Cloc
         if (keepalive) arm(keepalive * 1000, tick);
         else disarm();
         if (subs.length) sendSubscribe(subs.slice());
-        for (let i = 0; i < inflight.length; i++) {
+        for (i = 0; i < inflight.length; i++) {
           const m = inflight[i];
           send(encodePublish(m.topic, m.payload, 1, m.retain, m.sent, m.id));
           m.sent = true;
@@ -369,7 +372,7 @@ export function createClient(o: ClientOptions, transport: Transport, clock: Cloc
         send(encodeAck(PUBCOMP, p.id as number));
         return;
       case PUBACK:
-        for (let i = 0; i < inflight.length; i++)
+        for (i = 0; i < inflight.length; i++)
           if (inflight[i].id === p.id) {
             inflightBytes -= inflight[i].payload.length;
             inflight.splice(i, 1);
@@ -377,7 +380,7 @@ export function createClient(o: ClientOptions, transport: Transport, clock: Cloc
           }
         return;
       case SUBACK:
-        for (let i = 0; i < pendingSubs.length; i++)
+        for (i = 0; i < pendingSubs.length; i++)
           if (pendingSubs[i].id === p.id) {
             const topics = pendingSubs[i].topics;
             pendingSubs.splice(i, 1);

@@ -40,6 +40,16 @@ export function isNum(v: unknown): v is number {
   return typeof v === 'number';
 }
 
+/**
+ * true when `needle` occurs in `hay`. Espruino 2v29's String.indexOf also
+ * reports a needle that runs off the end of `hay` when its start matches the
+ * end (",a,".indexOf(",b,") is 2), so a match must fit to count.
+ */
+export function contains(hay: string, needle: string): boolean {
+  const i = hay.indexOf(needle);
+  return i >= 0 && i + needle.length <= hay.length;
+}
+
 /** A JSON object: not null, not an array. */
 export function isObject(v: unknown): v is { [k: string]: any } {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

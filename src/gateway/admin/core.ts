@@ -1,7 +1,7 @@
 // The AdminCore of admin-core.md: one dispatcher for the HTTP routes and the
 // /ws JSON-RPC methods. It checks parameters, then asks the Gateway.
 import type { Crypto } from '../../crypto/types';
-import { isNum, isObject, isStr } from '../../protocol/bytes';
+import { contains, isNum, isObject, isStr } from '../../protocol/bytes';
 import { isDeviceId } from '../../protocol/device-id';
 import { applyConfig, configText, publicConfig } from '../config';
 import type { Config } from '../config';
@@ -76,7 +76,7 @@ export function createAdminCore(a: AdminEnv): AdminCore {
   }
 
   function setConfig(p: any, reply: AdminReply): void {
-    for (const k in p) if (SETTABLE.indexOf(',' + k + ',') < 0) return reply(bad(k + ' cannot be set here; these can:' + SETTABLE.split(',').join(' ')));
+    for (const k in p) if (!contains(SETTABLE, ',' + k + ',')) return reply(bad(k + ' cannot be set here; these can:' + SETTABLE.split(',').join(' ')));
     const before = configText(a.cfg);
     const errors = applyConfig(JSON.parse(before), p); // a dry run on a copy
     if (errors.length) return reply(bad(errors.join('; ') + '.'));
@@ -106,15 +106,18 @@ export function createAdminCore(a: AdminEnv): AdminCore {
     if (r) reply(r);
   }
 
+  function deviceList(): any[] {
+    const ids = gw.deviceIds();
+    const list = [];
+    for (let i = 0; i < ids.length; i++) list.push(gw.device(ids[i]));
+    return list;
+  }
+
   function call(method: string, params: any, reply: AdminReply): void {
     const p = isObject(params) ? params : {};
     switch (method) {
-      case 'devices.list': {
-        const ids = gw.deviceIds();
-        const list = [];
-        for (let i = 0; i < ids.length; i++) list.push(gw.device(ids[i]));
-        return reply(null, list);
-      }
+      case 'devices.list':
+        return reply(null, deviceList());
       case 'status':
         return reply(null, statusObject(a));
       case 'security':

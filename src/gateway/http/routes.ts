@@ -1,6 +1,6 @@
 // The /api routes of ADMIN-API.md mapped onto AdminCore.call. No I/O here:
 // the server hands in the parsed request and gets one reply back.
-import { isObject, isStr } from '../../protocol/bytes';
+import { contains, isObject, isStr } from '../../protocol/bytes';
 import type { AdminCore, AdminError } from '../admin/types';
 
 export type RouteReply = (status: number, body: any, headers?: { [h: string]: string }) => void;
@@ -91,7 +91,7 @@ export function route(core: AdminCore, method: string, path: string, body: any, 
     return fail(WRONG_METHOD);
   }
   const action = p[4];
-  const name = ACTIONS.indexOf(',' + action + ',') >= 0 ? (action === 'methods' ? 'device.setMethods' : 'device.' + action) : '';
+  const name = contains(ACTIONS, ',' + action + ',') ? (action === 'methods' ? 'device.setMethods' : 'device.' + action) : '';
   if (!name) return fail(notFound(path));
   if (method !== (action === 'methods' ? 'PUT' : 'POST')) return fail(WRONG_METHOD);
   params.device_id = id;

@@ -2,7 +2,7 @@
 // runs it, one response text out (none for notifications). Sans I/O.
 import type { AdminCore } from '../admin/types';
 import { errorText } from '../../protocol/jsonrpc';
-import { isNum, isStr } from '../../protocol/bytes';
+import { contains, isNum, isStr } from '../../protocol/bytes';
 
 // The methods ADMIN-API.md names for /ws, plus device.get. Anything else (password
 // and config changes stay on the REST routes) is -32601 without reaching the core.
@@ -32,7 +32,7 @@ export function runRequest(core: AdminCore, text: string, busy: boolean, respond
     respond(errorText(null, -32600, 'Invalid request: send {"jsonrpc":"2.0","id":1,"method":"status"}'));
     return;
   }
-  if (m.method.indexOf('|') >= 0 || METHODS.indexOf('|' + m.method + '|') < 0) {
+  if (m.method.indexOf('|') >= 0 || !contains(METHODS, '|' + m.method + '|')) {
     respond(notification ? '' : errorText(id, -32601, 'Unknown method ' + m.method));
     return;
   }
