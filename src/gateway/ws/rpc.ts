@@ -1,7 +1,7 @@
 // JSON-RPC 2.0 over the admin WebSocket: one text message in, the admin core
 // runs it, one response text out (none for notifications). Sans I/O.
 import type { AdminCore } from '../admin/types';
-import { errorText } from '../../protocol/jsonrpc';
+import { errorText, parseJson } from '../../protocol/jsonrpc';
 import { contains, isNum, isStr } from '../../protocol/bytes';
 
 // The methods ADMIN-API.md names for /ws, plus device.get. Anything else (password
@@ -16,10 +16,8 @@ var METHODS = '|devices.list|device.get|device.approve|device.reject|device.revo
  * `data: {status, code}` carrying the HTTP status and ADMIN-API error word.
  */
 export function runRequest(core: AdminCore, text: string, busy: boolean, respond: (json: string) => void): void {
-  var m: any;
-  try {
-    m = JSON.parse(text);
-  } catch (e) {
+  var m: any = parseJson(text);
+  if (m === undefined) {
     respond(errorText(null, -32700, 'Parse error: send one JSON-RPC 2.0 object per message'));
     return;
   }
