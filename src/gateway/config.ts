@@ -12,6 +12,7 @@ export interface Limits {
   http_conns: number; // concurrent HTTP connections
   http_body: number; // max request body bytes
   http_timeout_s: number; // idle/slow client limit
+  nonce_flush_s: number; // least seconds between write-behinds of the nonce marks (flash wear vs. work after a power cut)
 }
 
 export interface Config {
@@ -47,6 +48,7 @@ export function defaultConfig(): Config {
       http_conns: 4,
       http_body: 4096,
       http_timeout_s: 5,
+      nonce_flush_s: 60,
     },
   };
 }
@@ -61,6 +63,7 @@ const LIMIT_RANGES: { [k: string]: number[] } = {
   http_conns: [1, 16],
   http_body: [256, 65536],
   http_timeout_s: [1, 120],
+  nonce_flush_s: [1, 3600],
 };
 
 export interface Broker {

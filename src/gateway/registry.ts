@@ -8,13 +8,11 @@
 //   gw.reg  one line per device: {"id","n","pk","g","k","p","a","t","s"}
 //           written when an admin action (or a PSK re-key) changes it;
 //   gw.st   nonce high-water marks, send-counter reserves and last-seen
-//           times, written behind (at most every STATE_EVERY_S seconds) and
-//           right away when a send reserve runs out.
+//           times, written behind (at most every limits.nonce_flush_s
+//           seconds) and right away when a send reserve runs out.
 import { fromBytes, fromHex, toBytes } from '../protocol/bytes';
 import { SlotFile } from './store';
 import type { StorageLike } from './store';
-
-const STATE_EVERY_S = 60;
 
 /** The flash record of a session or revoked device. */
 export interface Cold {
@@ -190,7 +188,7 @@ export class Registry {
     }
   }
 
-  /** Marks the state (nonces, last seen) as changed: written within STATE_EVERY_S. */
+  /** Marks the state (nonces, last seen) as changed: written by the next maybeSaveState. */
   touch(): void {
     this.dirty = true;
   }
@@ -212,9 +210,9 @@ export class Registry {
     return ok;
   }
 
-  /** Write-behind: called from the gateway's periodic sweep. */
-  maybeSaveState(mono: number): void {
-    if (this.dirty && mono - this.stateAt >= STATE_EVERY_S) this.saveState(mono);
+  /** Write-behind, from the gateway's periodic sweep: at most once per `everyS` seconds. */
+  maybeSaveState(mono: number, everyS: number): void {
+    if (this.dirty && mono - this.stateAt >= everyS) this.saveState(mono);
   }
 }
 
