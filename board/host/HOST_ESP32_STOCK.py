@@ -30,6 +30,8 @@ info = {
      'LDFLAGS += -Wl,--wrap=jshPushIOCharEvent,--wrap=jshPushIOCharEvents,--wrap=jshPushEvent,--wrap=jshPopIOEvent,--wrap=jshPopIOEventOfType',
      # Storage reads from a mapping of espruino.flash, not a file opened per read (host_board.c)
      'LDFLAGS += -Wl,--wrap=jshFlashRead',
+     # setTime() moves the board's clock (host_board.c)
+     'LDFLAGS += -Wl,--wrap=jshGetSystemTime,--wrap=jshSetSystemTime',
      'JSMODULESOURCES += Wifi:libs/mqtt-gateway/host/Wifi.js',
      'LINUX=1',
    ]

@@ -16,6 +16,11 @@
  *    the queue (seen: garbled console lines, "ASSERT(len <= 64) FAILED" in
  *    jsdevices.c, under load). The link wraps the queue's entry points
  *    (-Wl,--wrap) with one lock, which restores the board's atomicity.
+ *  - setTime(): the board moves its clock; the Linux target reads the PC's
+ *    clock and ignores jshSetSystemTime (yet setTime() still shifts every
+ *    timer by the jump). The link wraps both so the board's time is the PC's
+ *    plus an offset that setTime() sets, and getTime() and timers behave as
+ *    on the board.
  *  - Storage reads: the Linux target keeps Storage in the file espruino.flash
  *    and opens, seeks, reads and closes that file for every read. Code run from
  *    Storage (.bootcde, modules such as gwcrypto-js) is read that way a few
@@ -37,6 +42,7 @@
 #include <sys/random.h>
 
 #include "jsdevices.h"
+#include "jshardware.h"
 #include "jsvar.h"
 #include "jswrap_io.h"
 
@@ -120,4 +126,16 @@ void __wrap_jshFlashRead(void *buf, uint32_t addr, uint32_t len) {
     return;
   }
   __real_jshFlashRead(buf, addr, len);
+}
+
+JsSysTime __real_jshGetSystemTime(void);
+
+static JsSysTime clock_offset; /* board time - PC time; only the main loop reads or sets it */
+
+JsSysTime __wrap_jshGetSystemTime(void) {
+  return __real_jshGetSystemTime() + clock_offset;
+}
+
+void __wrap_jshSetSystemTime(JsSysTime time) {
+  clock_offset = time - __real_jshGetSystemTime();
 }

@@ -14,6 +14,7 @@ export interface Limits {
   http_conns: number; // concurrent HTTP connections
   http_body: number; // max request body bytes
   http_timeout_s: number; // idle/slow client limit
+  nonce_flush_s: number; // least seconds between write-behinds of the nonce marks (flash wear vs. work after a power cut)
 }
 
 export interface Config {
@@ -49,6 +50,7 @@ export function defaultConfig(): Config {
       http_conns: 4,
       http_body: 4096,
       http_timeout_s: 5,
+      nonce_flush_s: 60,
     },
   };
 }
@@ -63,6 +65,7 @@ const LIMIT_RANGES: { [k: string]: number[] } = {
   http_conns: [1, 16],
   http_body: [256, 65536],
   http_timeout_s: [1, 120],
+  nonce_flush_s: [1, 3600],
 };
 
 /** "mqtt://host[:port]" (the MQTT client's URL form) → {host, port}; undefined when not of that form. */

@@ -204,7 +204,7 @@ export function createGateway(env: GatewayEnv): Gateway {
         changed(id);
       }
     });
-    reg.maybeSaveState(mono);
+    reg.maybeSaveState(mono, cfg.limits.nonce_flush_s);
   }
 
   return {

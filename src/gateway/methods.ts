@@ -36,7 +36,7 @@ function report(params: any, ctx: MethodContext): any {
     const v = params[k];
     const ok = isNum(v) || typeof v === 'boolean' || v === null || (isStr(v) && v.length <= MAX_TEXT);
     // names that an object already has (__proto__, constructor…) cannot be stored safely
-    if (!ok || k.length > MAX_KEY || k === '__proto__' || k in {}) throw rpcError(INVALID_PARAMS, 'readings: numbers, booleans or short strings');
+    if (!ok || k.length > MAX_KEY || k in {}) throw rpcError(INVALID_PARAMS, 'readings: numbers, booleans or short strings');
     values[k] = v;
   }
   for (const k in values) {

@@ -9,14 +9,12 @@
 //   gw.reg  one line per device: {"id","n","pk","g","k","p","a","t","s"}
 //           written when an admin action (or a PSK re-key) changes it;
 //   gw.st   nonce high-water marks, send-counter reserves and last-seen
-//           times, written behind (at most every STATE_EVERY_S seconds) and
-//           right away when a send reserve runs out.
+//           times, written behind (at most every limits.nonce_flush_s
+//           seconds) and right away when a send reserve runs out.
 import { markUnfresh, newHot } from './records';
 import type { Cold, Hot, Pending } from './records';
 import { SlotFile } from './store';
 import type { StorageLike } from './store';
-
-const STATE_EVERY_S = 60;
 
 export interface Registry {
   /** Boot: rebuilds RAM from flash. Restored sessions are not fresh (docs/protocol.md §6). */
@@ -39,12 +37,12 @@ export interface Registry {
    * writes the registry. false when Storage refused the write.
    */
   putCold(id: string, c: Cold | undefined): boolean;
-  /** Marks the state (nonces, last seen) as changed: written within STATE_EVERY_S. */
+  /** Marks the state (nonces, last seen) as changed: written by the next maybeSaveState. */
   touch(): void;
   /** Writes the state file now (when a send reserve runs out, on clean events). */
   saveState(mono: number): boolean;
   /** Write-behind: called from the gateway's tick(). */
-  maybeSaveState(mono: number): void;
+  maybeSaveState(mono: number, everyS: number): void;
 }
 
 export function createRegistry(storage: StorageLike): Registry {
@@ -193,8 +191,8 @@ export function createRegistry(storage: StorageLike): Registry {
       dirty = true;
     },
     saveState: saveState,
-    maybeSaveState: function (mono) {
-      if (dirty && mono - stateAt >= STATE_EVERY_S) saveState(mono);
+    maybeSaveState: function (mono, everyS) {
+      if (dirty && mono - stateAt >= everyS) saveState(mono);
     },
   };
 }

@@ -1,6 +1,6 @@
 // JSON-RPC 2.0 over byte strings: parse, classify, build. Text stays in the
 // byte-string convention (UTF-8 carried as bytes) on Espruino and Node alike.
-import { isNum, isObject, isSafeUint, isStr } from './bytes';
+import { contains, isNum, isObject, isSafeUint, isStr } from './bytes';
 import { ECHO_REQUIRED, ECHO_REQUIRED_METHOD } from './constants';
 
 /** Ids this protocol accepts: strings and non-negative safe integers. */
@@ -71,13 +71,43 @@ function rawNonAscii(text: string): string {
   return from === 0 ? text : out + text.substring(from);
 }
 
-/** JSON.parse of a byte string; undefined (never a throw) when it is not JSON. */
+/** JSON.parse of a byte string; undefined (never a throw) when it is not JSON, or names "__proto__" (see protoKey). */
 export function parseJson(text: string): unknown {
+  if (protoKey(text)) return undefined;
   try {
     return JSON.parse(text.indexOf('\\u') >= 0 ? rawNonAscii(text) : text);
   } catch (e) {
     return undefined;
   }
+}
+
+// JSON escapes of the letters of "__proto__" (_ p r o t).
+const PROTO_ESCAPES = '|005f|0070|0072|006f|0074|';
+
+/**
+ * true when `text` may hold an object key "__proto__". Espruino's JSON.parse
+ * makes that value the object's prototype, and a number there crashes the
+ * interpreter at the next lookup of a key the object lacks, so such text is
+ * refused before it is parsed: the key written plainly (either quote), or any
+ * escape Espruino would read as one of its letters (\u of _ p r o t, and the
+ * \x and octal escapes it also takes). A "__proto__" string value is fine.
+ */
+function protoKey(text: string): boolean {
+  let i = text.indexOf('__proto__');
+  while (i >= 0 && i + 9 < text.length) {
+    let j = i + 10;
+    const q = text.charAt(i + 9);
+    while (j < text.length && text.charCodeAt(j) <= 32) j++;
+    if ((q === '"' || q === "'") && text.charAt(j) === ':') return true;
+    i = text.indexOf('__proto__', i + 1);
+  }
+  i = text.indexOf('\\');
+  while (i >= 0) {
+    const c = text.charAt(i + 1);
+    if (c === 'u' ? contains(PROTO_ESCAPES, '|' + text.substr(i + 2, 4).toLowerCase() + '|') : '"\\/bfnrt'.indexOf(c) < 0) return true;
+    i = text.indexOf('\\', i + 2);
+  }
+  return false;
 }
 
 /**

@@ -1,19 +1,15 @@
 // approve() sends the `approved` notification (PROTOCOL.md §3.4) at QoS 1; when
 // the client refuses that publish (a full in-flight window), the gateway sends
 // it once more at QoS 0 instead of leaving the device waiting. Runs the
-// gateway core directly in Node over the emulator's flash model.
+// gateway core directly in Node, its Storage a Map.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Flash } from '../../tools/emulator/flash.ts';
-import { storageOn } from '../../tools/emulate/storage.ts';
 import { jsCrypto } from '../../src/crypto/node/js.ts';
 import { toHex } from '../../src/protocol/bytes.ts';
 import { newKeyPair } from '../../src/protocol/keys.ts';
 import { defaultConfig } from '../../src/gateway/config.ts';
 import { createGateway } from '../../src/gateway/core.ts';
+import { memoryStorage } from './sessions.ts';
 
 interface Sent {
   topic: string;
@@ -21,19 +17,16 @@ interface Sent {
   qos: number;
 }
 
-const dirs: string[] = [];
 const ID = 'sensor-1';
 const RX = 'jrpc/devices/' + ID + '/rx';
 
 /** A gateway whose MQTT client accepts a publish only when `accepts(qos)`. */
 function gatewayWhere(accepts: (qos: number) => boolean) {
-  const dir = mkdtempSync(join(tmpdir(), 'gw-approve-'));
-  dirs.push(dir);
   const sent: Sent[] = [];
   let mono = 1000;
   const gw = createGateway({
     crypto: jsCrypto,
-    storage: storageOn(new Flash(dir)),
+    storage: memoryStorage(),
     cfg: defaultConfig(),
     publish: (topic, payload, qos) => {
       sent.push({ topic, payload, qos });
@@ -92,10 +85,6 @@ test('approve: both refused → no further retries, the approval still stands', 
     sent.map((s) => s.qos),
     [1, 0],
   );
-});
-
-test.after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 test.run();

@@ -7,17 +7,18 @@ import * as assert from 'uvu/assert';
 import { createAedes } from '../mqtt/brokers.ts';
 import type { AedesBroker } from '../mqtt/brokers.ts';
 import { GatewayUnderTest } from './harness.ts';
-import { TestDevice, crypto, until } from './device.ts';
+import { TestDevice, crypto, sleep, until } from './device.ts';
 import * as P from '../../src/protocol/index.ts';
 
 let broker: AedesBroker;
 let gw: GatewayUnderTest;
 let dev: TestDevice;
 let attacker: TestDevice;
+const others: TestDevice[] = [];
 
 test.before(async () => {
   broker = await createAedes();
-  gw = new GatewayUnderTest({ brokerPort: broker.port, virtualTime: true, startTime: Math.floor(Date.now() / 1000) });
+  gw = new GatewayUnderTest({ brokerPort: broker.port });
   await gw.start();
   dev = gw.device('victim', { psk: 'secret-psk' });
   await dev.start();
@@ -33,6 +34,7 @@ test.before(async () => {
 test.after(async () => {
   dev?.end();
   attacker?.end();
+  for (const d of others) d.end();
   await gw?.stop();
   await broker?.close();
 });
@@ -40,7 +42,7 @@ test.after(async () => {
 async function counted(reason: string, act: () => void | Promise<void>, n = 1): Promise<void> {
   const before = (await gw.security())[reason];
   await act();
-  await until(async () => (await gw.security())[reason] >= before + n, 3000, reason);
+  await until(async () => (await gw.security())[reason] >= before + n, 15000, reason);
 }
 
 test('a replayed envelope is dropped, its call does not run twice', async () => {
@@ -108,30 +110,32 @@ test('malformed envelopes: each broken field is counted, no reply', async () => 
   assert.ok(await dev.silent((p) => p.includes('ciphertext'), 300));
 });
 
+/** An envelope around any `plaintext` (sealEnvelope refuses text that is not JSON-RPC), sealed with `d`'s session keys. */
+function sealRaw(d: TestDevice, plaintext: string): string {
+  const nonce = ++d.tx;
+  const ts = d.clock();
+  const aad = P.toBytes(P.aadString(d.id, nonce, ts));
+  const ct = crypto.aeadSeal(d.keys!.encKey, P.aeadNonce(0, nonce), aad, P.toBytes(plaintext));
+  const mac = crypto.hmacSha256(d.keys!.hmacKey, P.toBytes(P.canonicalString(d.id, '', null, nonce, ts)));
+  return JSON.stringify({ device_id: d.id, nonce, timestamp: ts, ciphertext: P.toBase64(ct), hmac: P.toHex(mac) });
+}
+
 test('authentic but not JSON-RPC: sealed -32700 / -32600', async () => {
-  // sealEnvelope refuses non-JSON-RPC text, so seal by hand with the session keys
-  const raw = (plaintext: string) => {
-    const nonce = ++dev.tx;
-    const ts = dev.clock();
-    const aad = P.toBytes(P.aadString(dev.id, nonce, ts));
-    const ct = crypto.aeadSeal(dev.keys!.encKey, P.aeadNonce(0, nonce), aad, P.toBytes(plaintext));
-    const mac = crypto.hmacSha256(dev.keys!.hmacKey, P.toBytes(P.canonicalString(dev.id, '', null, nonce, ts)));
-    return JSON.stringify({ device_id: dev.id, nonce, timestamp: ts, ciphertext: P.toBase64(ct), hmac: P.toHex(mac) });
-  };
-  dev.send(raw('{not json'));
+  dev.send(sealRaw(dev, '{not json'));
   const e1 = await dev.nextSealed();
   assert.is(e1.message.error.code, -32700);
-  dev.send(raw('{"jsonrpc":"1.0","method":"ping","id":5}'));
+  dev.send(sealRaw(dev, '{"jsonrpc":"1.0","method":"ping","id":5}'));
   const e2 = await dev.nextSealed();
   assert.is(e2.message.error.code, -32600);
 });
 
 test('a spoofed key change cannot take over a PSK session', async () => {
   // the attacker sends a connect request for "victim" with its own key: no proof → -32001
-  await gw.advance(2.1);
+  // (one connect request per device id per 2 s)
+  await sleep(2100);
   const r = await attacker.connect({ id: 90, proof: null });
   assert.is(r.kind, 'refused');
-  await gw.advance(2.1);
+  await sleep(2100);
   const r2 = await attacker.connect({ id: 91, proof: 'ff'.repeat(32) });
   assert.is(r2.kind, 'refused');
   const d = await gw.admin.ok('GET', '/api/devices/victim');
@@ -146,14 +150,17 @@ test('methods outside the allow-list: -32002 for requests, dropped notifications
   assert.is((await dev.call('report', { a: 1 })).error.code, -32002);
   assert.is((await dev.call('time')).error.code, -32002);
   dev.notify('report', { a: 2 });
-  await until(async () => (await gw.security())['not allowed'] === n0 + 3, 3000, 'not allowed');
+  await until(async () => (await gw.security())['not allowed'] === n0 + 3, 15000, 'not allowed');
   assert.is((await gw.admin.ok('GET', '/api/devices/victim')).telemetry.a?.value, undefined);
   assert.is((await dev.call('ping')).result, 'pong');
   await gw.admin.ok('PUT', '/api/devices/victim/methods', { allow: ['ping', 'time', 'report', 'log'] });
 });
 
 test('rate limit: above the burst, -32003 for requests and dropped notifications', async () => {
-  await gw.advance(3); // a full bucket: 40
+  // a slow refill (1 per second) while 60 requests go in at once: the burst
+  // passes, the rest is refused, whatever time the board takes to read them
+  await sleep(2100); // the bucket refills at 20 per second: full (40) by now
+  await gw.admin.ok('PUT', '/api/config', { limits: { rate: 1 } });
   const rl0 = (await gw.security())['rate limited'];
   const ids: number[] = [];
   for (let i = 0; i < 60; i++) {
@@ -161,20 +168,22 @@ test('rate limit: above the burst, -32003 for requests and dropped notifications
     dev.send(dev.seal(P.requestText(1000 + i, 'ping')));
   }
   const answers: any[] = [];
-  for (let i = 0; i < 60; i++) answers.push((await dev.nextSealed((m) => ids.includes(m.id as number))).message);
+  for (let i = 0; i < 60; i++) answers.push((await dev.nextSealed((m) => ids.includes(m.id as number), 30000)).message);
   const limited = answers.filter((m) => m.error?.code === -32003).length;
   const ok = answers.filter((m) => m.result === 'pong').length;
-  assert.is(ok, 40, 'virtual time stands still: exactly the burst passes');
-  assert.is(limited, 60 - ok);
+  assert.ok(ok >= 40, `at least the burst passes: ${ok}`);
+  assert.ok(limited > 0, 'the rest is refused');
+  assert.is(ok + limited, 60);
   assert.is((await gw.security())['rate limited'], rl0 + limited);
-  // virtual time refills the bucket
-  await gw.advance(3);
-  assert.is((await dev.call('ping')).result, 'pong');
+  // the bucket refills
+  await gw.admin.ok('PUT', '/api/config', { limits: { rate: 20 } });
+  await until(async () => (await dev.call('ping')).result === 'pong', 15000, 'a refilled bucket');
 });
 
 test('device ids that name object built-ins are ordinary devices', async () => {
   for (const id of ['__proto__', 'constructor', 'hasOwnProperty']) {
     const d = gw.device(id);
+    others.push(d);
     await d.start();
     assert.equal(await d.connect(), { kind: 'pending' }, id);
     const ap = d.approved();
@@ -182,8 +191,11 @@ test('device ids that name object built-ins are ordinary devices', async () => {
     await ap;
     assert.is((await d.call('ping')).result, 'pong', id);
     assert.is((await d.call('report', { __proto__: 1 } as any)).result, true); // a plain object literal: no own key
-    const bad = await d.call('report', JSON.parse('{"__proto__":{"x":1}}'));
-    assert.is(bad.error.code, -32602, 'a reading named __proto__ is refused');
+    // a "__proto__" key becomes the prototype in Espruino's JSON.parse (a
+    // number there crashes the interpreter): the message is refused as malformed
+    d.send(sealRaw(d, '{"jsonrpc":"2.0","id":77,"method":"report","params":{"__proto__":5}}'));
+    assert.is((await d.nextSealed()).message.error.code, -32700, 'a reading named __proto__ is refused');
+    assert.is((await d.call('ping')).result, 'pong', 'the gateway lives on');
     assert.is((await gw.admin.ok('GET', '/api/devices/' + id)).status, 'authorized');
     await gw.admin.ok('DELETE', '/api/devices/' + id);
     d.end();

@@ -4,23 +4,20 @@
 // its salted hash.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Emulator } from '../../tools/emulator/index.ts';
-import { Flash } from '../../tools/emulator/flash.ts';
-import { storageOn } from '../../tools/emulate/storage.ts';
+import { Interpreter, TELNET_PORT, readStorage, writeStorage } from '../../tools/espruino/interpreter.ts';
 import { acceptsConnections } from '../../tools/ports.ts';
 import { createAedes } from '../mqtt/brokers.ts';
 import type { AedesBroker } from '../mqtt/brokers.ts';
 import { Admin } from './device.ts';
 import { IMAGE } from './harness.ts';
-import { readFileSync } from 'node:fs';
 
 let broker: AedesBroker;
 const dirs: string[] = [];
-const emus: Emulator[] = [];
+const emus: Interpreter[] = [];
 
 test.before(async () => {
   broker = await createAedes();
@@ -32,36 +29,37 @@ test.after(async () => {
   await broker?.close();
 });
 
-/** A flash holding the image as boot code and the given gw.cfg text (none when undefined). */
-function flashWith(cfg: string | undefined): string {
+/** A Storage holding the image as boot code and the given gw.cfg text (none when undefined). */
+async function flashWith(cfg: string | undefined): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'gw-boot-'));
   dirs.push(dir);
-  const st = storageOn(new Flash(dir));
-  st.write('.bootcde', readFileSync(IMAGE).toString('latin1'));
-  if (cfg !== undefined) st.write('gw.cfg', cfg);
+  const files: Record<string, Buffer | string> = { '.bootcde': readFileSync(IMAGE) };
+  if (cfg !== undefined) files['gw.cfg'] = cfg;
+  await writeStorage(dir, files);
   return dir;
 }
 
-async function boot(dir: string, o: { telnetPort?: number } = {}): Promise<Emulator> {
-  const emu = await Emulator.start({ storageDir: dir, portMap: { 80: 0 }, telnetPort: o.telnetPort });
+async function boot(dir: string, o: { telnet?: boolean } = {}): Promise<Interpreter> {
+  const emu = await Interpreter.start({ storageDir: dir, ports: { 80: 0 }, telnetPort: o.telnet ? 0 : undefined });
   emus.push(emu);
   return emu;
 }
 
 test('first boot without a password: one is made, printed once, stored hashed; telnet goes off', async () => {
-  const dir = flashWith(JSON.stringify({ broker: 'mqtt://127.0.0.1:' + broker.port }));
-  const emu = await boot(dir, { telnetPort: 0 });
-  const line = await emu.waitForOutput(/admin password \(shown once\): \S+/, 10000);
+  const dir = await flashWith(JSON.stringify({ broker: 'mqtt://127.0.0.1:' + broker.port }));
+  const emu = await boot(dir, { telnet: true });
+  const line = await emu.waitForOutput(/admin password \(shown once\): \S+/, 30000);
   const pw = line.split(': ')[1];
-  await emu.waitForOutput('mqtt: connected', 10000);
-  assert.not.ok(await acceptsConnections(emu.hostPort(23)), 'the telnet REPL is off');
+  await emu.waitForOutput('mqtt: connected', 30000);
+  assert.not.ok(await acceptsConnections(emu.hostPort(TELNET_PORT)), 'the telnet REPL is off');
   const admin = new Admin('http://127.0.0.1:' + emu.hostPort(80));
   await admin.login(pw);
-  const stored = storageOn(new Flash(dir)).read('gw.cfg')!;
+  await emu.kill();
+  const stored = (await readStorage(dir, ['gw.cfg']))['gw.cfg']!.toString('latin1');
   assert.not.ok(stored.includes(pw), 'only the salted hash is stored');
   // the next boot keeps it and does not print it again
   await emu.restart();
-  await emu.waitForOutput('mqtt: connected', 10000);
+  await emu.waitForOutput('mqtt: connected', 30000);
   assert.is(emu.output.split('admin password').length, 2, 'printed once');
   await new Admin('http://127.0.0.1:' + emu.hostPort(80)).login(pw);
 });
@@ -81,25 +79,25 @@ function telnet(port: number, text: string): Promise<string> {
 }
 
 test('telnet "locked": the console asks for the password; without one configured, telnet goes off', async () => {
-  const dir = flashWith(JSON.stringify({ broker: 'mqtt://127.0.0.1:' + broker.port, telnet: 'locked', console_password: 'open-sesame' }));
-  const emu = await boot(dir, { telnetPort: 0 });
-  await emu.waitForOutput('mqtt: connected', 10000);
-  const locked = await telnet(emu.hostPort(23), '\n6*7\n');
+  const dir = await flashWith(JSON.stringify({ broker: 'mqtt://127.0.0.1:' + broker.port, telnet: 'locked', console_password: 'open-sesame' }));
+  const emu = await boot(dir, { telnet: true });
+  await emu.waitForOutput('mqtt: connected', 30000);
+  const locked = await telnet(emu.hostPort(TELNET_PORT), '\n6*7\n');
   assert.not.match(locked, /=42/, 'a locked console evaluates nothing: ' + locked);
-  const unlocked = await telnet(emu.hostPort(23), 'open-sesame\n6*7\n');
+  const unlocked = await telnet(emu.hostPort(TELNET_PORT), 'open-sesame\n6*7\n');
   assert.match(unlocked, /=42/);
 
-  const dir2 = flashWith(JSON.stringify({ broker: 'mqtt://127.0.0.1:' + broker.port, telnet: 'locked' }));
-  const emu2 = await boot(dir2, { telnetPort: 0 });
-  await emu2.waitForOutput('mqtt: connected', 10000);
+  const dir2 = await flashWith(JSON.stringify({ broker: 'mqtt://127.0.0.1:' + broker.port, telnet: 'locked' }));
+  const emu2 = await boot(dir2, { telnet: true });
+  await emu2.waitForOutput('mqtt: connected', 30000);
   assert.match(emu2.output, /telnet: "locked" needs console_password/);
-  assert.not.ok(await acceptsConnections(emu2.hostPort(23)));
+  assert.not.ok(await acceptsConnections(emu2.hostPort(TELNET_PORT)));
 });
 
 test('a bad gw.cfg: clear console errors, safe defaults, the gateway runs', async () => {
-  const dir = flashWith(JSON.stringify({ broker: 'mqtt://127.0.0.1:' + broker.port, prefix: 'bad/+', offline_timeout: 'soon', limits: { pending: -1 } }));
+  const dir = await flashWith(JSON.stringify({ broker: 'mqtt://127.0.0.1:' + broker.port, prefix: 'bad/+', offline_timeout: 'soon', limits: { pending: -1 } }));
   const emu = await boot(dir);
-  await emu.waitForOutput('mqtt: connected', 10000);
+  await emu.waitForOutput('mqtt: connected', 30000);
   assert.match(emu.output, /gw\.cfg: prefix must be .* \(using the default\)/);
   assert.match(emu.output, /gw\.cfg: offline_timeout must be/);
   assert.match(emu.output, /gw\.cfg: limits\.pending must be/);
@@ -107,9 +105,9 @@ test('a bad gw.cfg: clear console errors, safe defaults, the gateway runs', asyn
 });
 
 test('gw.cfg that is not JSON: one clear error, defaults, HTTP still up', async () => {
-  const dir = flashWith('{"broker": nope');
+  const dir = await flashWith('{"broker": nope');
   const emu = await boot(dir);
-  await emu.waitForOutput('http: admin API on port 80', 10000);
+  await emu.waitForOutput('http: admin API on port 80', 30000);
   assert.match(emu.output, /gw\.cfg: not valid JSON \(using the default\)/);
   const r = await fetch('http://127.0.0.1:' + emu.hostPort(80) + '/api/status');
   assert.is(r.status, 401);

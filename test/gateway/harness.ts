@@ -24,7 +24,9 @@ export interface GatewayOptions {
   storageDir?: string;
   /** stock firmware (the pure-JS crypto module from Storage) or custom (GatewayCrypto); default custom */
   variant?: Variant;
-  /** extra Storage work before boot (e.g. more gw.cfg fields), through the interpreter */
+  /** more gw.cfg fields, as in the file (e.g. {limits: {nonce_flush_s: 1}}) */
+  config?: any;
+  /** extra Storage work before boot (e.g. more files), through the interpreter */
   extraConfig?: (storageDir: string, variant: Variant) => Promise<void>;
 }
 
@@ -54,7 +56,7 @@ export class GatewayUnderTest {
       adminPassword: PASSWORD,
       prefix: this.o.prefix,
       offlineTimeout: this.o.offlineTimeout,
-    }, { image: IMAGE, cryptoModule: this.variant === 'stock' ? CRYPTO_MODULE : undefined }, this.variant);
+    }, { image: IMAGE, cryptoModule: this.variant === 'stock' ? CRYPTO_MODULE : undefined }, this.variant, this.o.config);
     await this.o.extraConfig?.(this.storageDir, this.variant);
     // the image boots from Storage (.bootcde) as on the board: its code stays out of RAM
     this.emu = await Interpreter.start({
@@ -83,6 +85,21 @@ export class GatewayUnderTest {
 
   device(id: string, o: DeviceOptions = {}): TestDevice {
     return new TestDevice(this.o.brokerPort, id, { prefix: this.o.prefix, ...o });
+  }
+
+  /** Sets the board's clock (setTime): timers keep their schedule, the gateway's monotonic clock ignores steps back. */
+  async setClock(unix: number): Promise<void> {
+    await this.emu.eval(`setTime(${unix})`);
+  }
+
+  /** Storage files of the running board (undefined for a missing one). */
+  async files(names: string[]): Promise<Record<string, string | undefined>> {
+    const got = await this.emu.eval<(string | null)[]>(
+      `${JSON.stringify(names)}.map(function(n){var d=require("Storage").read(n);return d===undefined?null:btoa(d);})`,
+    );
+    const out: Record<string, string | undefined> = {};
+    names.forEach((n, i) => (out[n] = got[i] === null ? undefined : Buffer.from(got[i]!, 'base64').toString('latin1')));
+    return out;
   }
 
   async security(): Promise<Record<string, number>> {

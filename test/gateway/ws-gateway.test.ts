@@ -1,4 +1,4 @@
-// /ws of the built gateway image (dist/gateway.js) in the emulator with a real
+// /ws of the built gateway image (dist/gateway.js) on the real interpreter with a real
 // broker: the session from POST /api/login (cookie, as a browser sends it),
 // live events for a device's whole enrollment, JSON-RPC admin methods, and the
 // refusals (no session, logged out, foreign Origin, too many sockets).
@@ -24,7 +24,8 @@ async function login(): Promise<string> {
 
 async function client(t = token) {
   const c = await wsClient(port, t, `http://127.0.0.1:${port}`, true);
-  closers.push(() => c.ws.terminate());
+  // a closing handshake, as a browser leaving the page does (a vanished client holds its slot until the keepalive finds it)
+  closers.push(() => c.ws.close());
   return c;
 }
 

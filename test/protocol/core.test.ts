@@ -93,6 +93,23 @@ test('JSON parse/stringify keep UTF-8 as bytes; \\u escapes of non-ASCII become 
   assert.is(P.stringifyJson(undefined), 'null');
 });
 
+test('JSON that may name a "__proto__" key is refused (Espruino makes it the prototype)', () => {
+  for (const t of [
+    '{"__proto__":5}',
+    '{"a":{"__proto__" :{"x":1}}}',
+    "{'__proto__':5}",
+    '{"\\u005f_proto__":5}',
+    '{"__pr\\u006Fto__":5}',
+    '{"\\x5f_proto__":5}',
+    '{"\\137_proto__":5}',
+    '[{"__proto__":\n null}]',
+  ])
+    assert.is(P.parseJson(t), undefined, t);
+  // the name as a value, and other escapes, are ordinary JSON
+  assert.equal(P.parseJson('{"device_id":"__proto__","m":"a\\"b\\\\ \\u003c"}'), { device_id: '__proto__', m: 'a"b\\ <' });
+  assert.equal(P.parseJson('["__proto__"]'), ['__proto__']);
+});
+
 test('JSON-RPC builders and the echo-required messages of docs/protocol.md §6', () => {
   assert.is(P.requestText(1, 'ping'), '{"jsonrpc":"2.0","method":"ping","id":1}');
   assert.is(P.notificationText('log', { level: 'info' }), '{"jsonrpc":"2.0","method":"log","params":{"level":"info"}}');

@@ -67,9 +67,10 @@ export interface FlashFiles {
  * Writes gw.cfg (merged over what the board's Storage already holds, so
  * settings changed through the admin API survive unless a flag overrides
  * them) and `files` into the Storage kept in `o.storage`, through the real
- * interpreter of `variant`.
+ * interpreter of `variant`. `settings`: more gw.cfg fields (as in the file,
+ * e.g. {limits:{rate:5}}), applied before the flags.
  */
-export async function provision(o: EmulateOptions, files: FlashFiles = {}, variant: Variant = 'custom'): Promise<void> {
+export async function provision(o: EmulateOptions, files: FlashFiles = {}, variant: Variant = 'custom', settings: any = {}): Promise<void> {
   const names = ['gw.cfg', 'gw.cfg.new'];
   const held = await readStorage(o.storage, names, variant);
   const files_: Record<string, string | undefined> = {};
@@ -88,7 +89,7 @@ export async function provision(o: EmulateOptions, files: FlashFiles = {}, varia
     },
   };
   const current = parseConfig(readReplaced(st, 'gw.cfg')).cfg;
-  const changes: any = { broker: o.broker };
+  const changes: any = { ...settings, broker: o.broker };
   if (o.prefix !== undefined) changes.prefix = o.prefix;
   if (o.offlineTimeout !== undefined) changes.offline_timeout = o.offlineTimeout;
   const pw = utf8Bytes(o.adminPassword);

@@ -1,7 +1,7 @@
 // JSON-RPC 2.0 over the admin WebSocket: one text message in, the admin core
 // runs it, one response text out (none for notifications). Sans I/O.
 import type { AdminCore } from '../admin/types';
-import { errorText } from '../../protocol/jsonrpc';
+import { errorText, parseJson } from '../../protocol/jsonrpc';
 import { isNum, isStr } from '../../protocol/bytes';
 import { offeredOverWs } from '../http/routes';
 import { INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR } from '../../protocol/constants';
@@ -17,10 +17,8 @@ const ADMIN_ERROR = -32000;
  * `data: {status, code}` carrying the HTTP status and the admin API error word.
  */
 export function runRequest(core: AdminCore, text: string, busy: boolean, respond: (json: string) => void): void {
-  var m: any;
-  try {
-    m = JSON.parse(text);
-  } catch (e) {
+  var m: any = parseJson(text);
+  if (m === undefined) {
     respond(errorText(null, PARSE_ERROR, 'Parse error: send one JSON-RPC 2.0 object per message'));
     return;
   }

@@ -17,7 +17,10 @@ var MAX_FRAME = 4096; // client payload limit, else close 1009
 // RAM. The page reconnects and reloads its state.
 var MAX_QUEUED = 8192;
 var MAX_RUNNING = 4; // JSON-RPC requests running per client
-var KEEPALIVE_MS = 30000; // ping; a client silent for a whole period is dropped
+// Ping period; a client silent for a whole period is dropped. It also finds
+// clients that vanished without a close frame: Espruino reports a connection
+// closed by the peer only once a write to it fails.
+var KEEPALIVE_MS = 30000;
 
 interface Client {
   res: any;
@@ -139,8 +142,10 @@ function receive(c: Client, data: string): void {
  * not this host (requests without Origin, i.e. not from a browser, pass),
  * 503 too many admin sockets. No valid session → upgrade, then close 4401.
  * `now`: the clock (seconds) the core's sessions use; getTime() when not given.
+ * `keepaliveMs`: the ping period (30 s when not given), taken when the first
+ * client arrives.
  */
-export function handleWebSocket(req: any, res: any, core: AdminCore, token: string | null, host: string, now?: () => number): void {
+export function handleWebSocket(req: any, res: any, core: AdminCore, token: string | null, host: string, now?: () => number, keepaliveMs?: number): void {
   var h = req.headers;
   var key = header(h, 'sec-websocket-key') || '';
   var origin = (header(h, 'origin') || '').toLowerCase();
@@ -178,7 +183,7 @@ export function handleWebSocket(req: any, res: any, core: AdminCore, token: stri
     c.queued = 0;
   });
   if (!unsubscribe) unsubscribe = core.onEvent(broadcast);
-  if (!ticker) ticker = setInterval(tick, KEEPALIVE_MS);
+  if (!ticker) ticker = setInterval(tick, keepaliveMs || KEEPALIVE_MS);
 }
 
 /** How many admin browsers are connected (for status and tests). */
