@@ -26,6 +26,8 @@ info = {
      'DEFINES+=-DGATEWAY_HOST_BOARD=1',
      'SOURCES += libs/mqtt-gateway/host/host_board.c',
      'LDFLAGS += -Wl,--wrap=jswrap_io_peek',
+     # one lock around the IO event queue (host_board.c): the console thread and the main loop
+     'LDFLAGS += -Wl,--wrap=jshPushIOCharEvent,--wrap=jshPushIOCharEvents,--wrap=jshPushEvent,--wrap=jshPopIOEvent,--wrap=jshPopIOEventOfType',
      'JSMODULESOURCES += Wifi:libs/mqtt-gateway/host/Wifi.js',
      'LINUX=1',
    ]
