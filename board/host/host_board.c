@@ -16,6 +16,10 @@
  *    the queue (seen: garbled console lines, "ASSERT(len <= 64) FAILED" in
  *    jsdevices.c, under load). The link wraps the queue's entry points
  *    (-Wl,--wrap) with one lock, which restores the board's atomicity.
+ *  - setTime(): the board moves its clock; the Linux target reads the PC's
+ *    clock and ignores jshSetSystemTime. The link wraps both so the board's
+ *    time is the PC's plus an offset that setTime() sets (timers are moved
+ *    along by jstSystemTimeChanged, as on the board).
  */
 #define _GNU_SOURCE /* PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP */
 #include <pthread.h>
@@ -83,4 +87,16 @@ IOEventFlags __wrap_jshPopIOEventOfType(IOEventFlags eventType, uint8_t *data, u
   IOEventFlags r = __real_jshPopIOEventOfType(eventType, data, length);
   pthread_mutex_unlock(&queue_lock);
   return r;
+}
+
+JsSysTime __real_jshGetSystemTime(void);
+
+static JsSysTime clock_offset; /* board time - PC time; only the main loop reads or sets it */
+
+JsSysTime __wrap_jshGetSystemTime(void) {
+  return __real_jshGetSystemTime() + clock_offset;
+}
+
+void __wrap_jshSetSystemTime(JsSysTime time) {
+  clock_offset = time - __real_jshGetSystemTime();
 }
