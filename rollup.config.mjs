@@ -3,10 +3,8 @@
 // Rollup never sees them as imports and leaves them for the firmware.
 import { existsSync } from 'node:fs';
 import typescript from '@rollup/plugin-typescript';
-import resolve from '@rollup/plugin-node-resolve';
-import commonjs from '@rollup/plugin-commonjs';
 import terser from '@rollup/plugin-terser';
-import { imageCheck } from './tools/image-check/index.mjs';
+import { imageOutput, imagePlugins, imageTreeshake } from './tools/image-build/index.mjs';
 import { inlineHtml } from './tools/dashboard/inline-html.mjs';
 
 const images = [
@@ -23,34 +21,9 @@ const imageBuilds = images
   .filter((img) => existsSync(img.input))
   .map((img) => ({
     input: img.input,
-    output: {
-      file: `dist/${img.name}.js`,
-      format: 'iife',
-      strict: false, // Espruino has no strict mode
-      generatedCode: 'es5',
-      sourcemap: false,
-    },
-    treeshake: { moduleSideEffects: (id) => !id.includes('node_modules') },
-    plugins: [
-      resolve({ browser: true, preferBuiltins: false }),
-      // tweetnacl probes require('crypto') for a Node RNG; its package maps that
-      // to an empty module for browsers, which must stay a plain {} (no
-      // Object.freeze'd namespace): we only use its scalarMult.
-      commonjs({ requireReturnsDefault: true }),
-      typescript({ tsconfig: './tsconfig.json', noEmitOnError: true }),
-      minify &&
-        terser({
-          ecma: 5,
-          // pure_getters: no getters with side effects in our code (Espruino's
-          // built-ins have none either); unsafe_proto: [].slice for
-          // Array.prototype.slice. The other unsafe_* options can change results
-          // (NaN comparisons, dropped `new` on built-ins): off.
-          compress: { passes: 3, unsafe_arrows: false, arrows: false, pure_getters: true, unsafe_proto: true, inline: 2, sequences: false },
-          mangle: true,
-          format: { comments: false, ascii_only: true },
-        }),
-      imageCheck({ module: !!img.module }),
-    ],
+    output: { ...imageOutput, file: `dist/${img.name}.js` },
+    treeshake: imageTreeshake,
+    plugins: imagePlugins({ module: !!img.module, minify }),
   }));
 
 // The admin dashboard: browser code (ES2019), one HTML file with its CSS and JS
