@@ -108,13 +108,17 @@ function validJson(text: string | undefined): boolean {
   }
 }
 
-/** Reads a replaceFile'd JSON file, finishing a move a power cut interrupted. */
+/**
+ * Reads a replaceFile'd JSON file, finishing a move a power cut interrupted.
+ * (A string Storage.read returns points into flash and turns null once its
+ * file is erased: what is returned is read from NAME after the move.)
+ */
 export function readReplaced(storage: StorageLike, name: string): string | undefined {
   const next = storage.read(name + '.new');
   if (validJson(next)) {
     if (storage.read(name) !== next) storage.write(name, next as string);
     storage.erase(name + '.new');
-    return next;
+    return storage.read(name);
   }
   if (next !== undefined) storage.erase(name + '.new');
   return storage.read(name);

@@ -51,8 +51,8 @@ function pageTag(page: string): string {
   return '"' + t + '"';
 }
 
-// Espruino's clearTimeout(undefined) clears EVERY timer (MQTT's too), and
-// clearing one that already fired throws: only ever clear a live one.
+// Espruino's clearTimeout(undefined) throws (and clearTimeout() clears EVERY
+// timer, MQTT's too): only clear a timer that was set.
 function stopTimer(c: Conn): void {
   if (c.timer !== undefined) clearTimeout(c.timer);
   c.timer = undefined;
