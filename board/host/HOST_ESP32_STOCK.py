@@ -28,6 +28,8 @@ info = {
      'LDFLAGS += -Wl,--wrap=jswrap_io_peek',
      # one lock around the IO event queue (host_board.c): the console thread and the main loop
      'LDFLAGS += -Wl,--wrap=jshPushIOCharEvent,--wrap=jshPushIOCharEvents,--wrap=jshPushEvent,--wrap=jshPopIOEvent,--wrap=jshPopIOEventOfType',
+     # flash through one file descriptor (host_board.c)
+     'LDFLAGS += -Wl,--wrap=jshFlashRead,--wrap=jshFlashWrite,--wrap=jshFlashErasePage',
      # setTime() moves the board's clock (host_board.c)
      'LDFLAGS += -Wl,--wrap=jshGetSystemTime,--wrap=jshSetSystemTime',
      'JSMODULESOURCES += Wifi:libs/mqtt-gateway/host/Wifi.js',
