@@ -11,7 +11,7 @@
 //           times, written behind (at most every STATE_EVERY_S seconds) and
 //           right away when a send reserve runs out.
 import { fromBytes, fromHex, toBytes } from '../protocol/bytes';
-import { SlotFile } from './store';
+import { SlotFile, splitLines } from './store';
 import type { StorageLike } from './store';
 
 const STATE_EVERY_S = 60;
@@ -94,7 +94,7 @@ export class Registry {
         // a valid slot always holds JSON; nothing to restore otherwise
       }
     if (!body) return;
-    const lines = body.split('\n');
+    const lines = splitLines(body);
     for (let i = 0; i < lines.length; i++) {
       if (!lines[i]) continue;
       let c: Cold;
@@ -146,7 +146,7 @@ export class Registry {
     const out: Cold[] = [];
     const text = this.reg.raw();
     if (!text) return out;
-    const lines = text.split('\n');
+    const lines = splitLines(text);
     lines[0] = ''; // the slot header
     for (let i = 0; i < lines.length; i++)
       if (lines[i])
