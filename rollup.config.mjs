@@ -3,10 +3,8 @@
 // Rollup never sees them as imports and leaves them for the firmware.
 import { existsSync } from 'node:fs';
 import typescript from '@rollup/plugin-typescript';
-import resolve from '@rollup/plugin-node-resolve';
-import commonjs from '@rollup/plugin-commonjs';
 import terser from '@rollup/plugin-terser';
-import { imageCheck } from './tools/image-check/index.mjs';
+import { imageOutput, imagePlugins, imageTreeshake } from './tools/image-build/index.mjs';
 import { inlineHtml } from './tools/dashboard/inline-html.mjs';
 
 const images = [
@@ -17,57 +15,15 @@ const images = [
   { name: 'gwcrypto-js', input: 'src/crypto/fallback-module.ts', module: true },
 ];
 
-/** terser for the Espruino images (also the bench's plain responder, tools/bench/plain-responder). */
-export const IMAGE_TERSER = {
-  ecma: 5,
-  // pure_getters: no getters with side effects in our code (Espruino's
-  // built-ins have none either); unsafe_proto: [].slice for
-  // Array.prototype.slice, which Espruino lacks. The other unsafe_*
-  // options can change results (NaN comparisons, dropped `new` on
-  // built-ins): off. Espruino hoists no `var`, so: hoist_vars puts a
-  // function's vars first when it has several `var` statements (it also
-  // saves bytes here); inline: 1,
-  // as inlining a call with arguments leaves `return a=…,f(a);var a`;
-  // no sequences, which make `for(function(){…}(),i=0;…)`, a syntax
-  // error there. The image check below rejects any of these.
-  compress: {
-    passes: 3,
-    unsafe_arrows: false,
-    arrows: false,
-    pure_getters: true,
-    unsafe_proto: true,
-    hoist_vars: true,
-    inline: 1,
-    sequences: false,
-  },
-  mangle: true,
-  format: { comments: false, ascii_only: true },
-};
-
 const minify = process.env.MINIFY !== '0';
 
 const imageBuilds = images
   .filter((img) => existsSync(img.input))
   .map((img) => ({
     input: img.input,
-    output: {
-      file: `dist/${img.name}.js`,
-      format: 'iife',
-      strict: false, // Espruino has no strict mode
-      generatedCode: 'es5',
-      sourcemap: false,
-    },
-    treeshake: { moduleSideEffects: (id) => !id.includes('node_modules') },
-    plugins: [
-      resolve({ browser: true, preferBuiltins: false }),
-      // tweetnacl probes require('crypto') for a Node RNG; its package maps that
-      // to an empty module for browsers, which must stay a plain {} (no
-      // Object.freeze'd namespace): we only use its scalarMult.
-      commonjs({ requireReturnsDefault: true }),
-      typescript({ tsconfig: './tsconfig.json', noEmitOnError: true }),
-      minify && terser(IMAGE_TERSER),
-      imageCheck({ module: !!img.module }),
-    ],
+    output: { ...imageOutput, file: `dist/${img.name}.js` },
+    treeshake: imageTreeshake,
+    plugins: imagePlugins({ module: !!img.module, minify }),
   }));
 
 // The admin dashboard: browser code (ES2019), one HTML file with its CSS and JS

@@ -13,7 +13,7 @@
 //           seconds) and right away when a send reserve runs out.
 import { markUnfresh, newHot } from './records';
 import type { Cold, Hot, Pending } from './records';
-import { SlotFile } from './store';
+import { SlotFile, splitLines } from './store';
 import type { StorageLike } from './store';
 
 export interface Registry {
@@ -67,7 +67,7 @@ export function createRegistry(storage: StorageLike): Registry {
         // a valid slot always holds JSON; nothing to restore otherwise
       }
     if (!body) return;
-    const lines = body.split('\n');
+    const lines = splitLines(body);
     for (let i = 0; i < lines.length; i++) {
       if (!lines[i]) continue;
       let c: Cold;
@@ -108,7 +108,7 @@ export function createRegistry(storage: StorageLike): Registry {
     const out: Cold[] = [];
     const text = regFile.raw();
     if (!text) return out;
-    const lines = text.split('\n');
+    const lines = splitLines(text);
     lines[0] = ''; // the slot header
     for (let i = 0; i < lines.length; i++)
       if (lines[i])

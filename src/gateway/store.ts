@@ -29,6 +29,25 @@ export function crc32(s: string): number {
   return (c ^ -1) >>> 0;
 }
 
+/**
+ * text.split('\n') in linear time, for file text: Espruino's split scans the
+ * string from its start for every piece (a 6 KB registry: ~0.1 s on a PC,
+ * 11 KB: ~0.3 s). For a string read from Storage the lines point into flash
+ * too (valid until that file is written again).
+ */
+export function splitLines(text: string): string[] {
+  const out: string[] = [];
+  let at = 0;
+  for (;;) {
+    const nl = text.indexOf('\n', at);
+    if (nl < 0) break;
+    out.push(text.substring(at, nl));
+    at = nl + 1;
+  }
+  out.push(text.substring(at));
+  return out;
+}
+
 function parseSlot(text: string | undefined): { seq: number; body: string } | undefined {
   if (!text) return undefined;
   const nl = text.indexOf('\n');
@@ -108,7 +127,11 @@ function validJson(text: string | undefined): boolean {
   }
 }
 
-/** Reads a replaceFile'd JSON file, finishing a move a power cut interrupted. */
+/**
+ * Reads a replaceFile'd JSON file, finishing a move a power cut interrupted.
+ * (A string Storage.read returns points into flash and turns null once its
+ * file is erased: what is returned is read from NAME after the move.)
+ */
 export function readReplaced(storage: StorageLike, name: string): string | undefined {
   const next = storage.read(name + '.new');
   if (validJson(next)) {

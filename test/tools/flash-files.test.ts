@@ -1,8 +1,9 @@
 // npm run flash uploads everything a board needs, with the real `espruino` CLI
-// over TCP into the emulator: the pure-JS crypto module, the configuration and
-// the dashboard page byte-exact, then the image; a board flashed so boots on
-// stock firmware and serves the gzip page. --native leaves the module out, and
-// a bad --config stops everything before the board is touched.
+// through the telnet console of the real interpreter: the pure-JS crypto
+// module, the configuration and the dashboard page byte-exact, then the image;
+// a board flashed so boots from Storage on stock firmware (power cycle) and
+// serves the gzip page. --native leaves the module out, and a bad --config
+// stops everything before the board is touched.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -10,16 +11,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Emulator } from '../../tools/emulator/index.ts';
+import type { Variant } from '../../tools/espruino/build.ts';
+import { Interpreter, readStorage, TELNET_PORT, writeStorage } from '../../tools/espruino/interpreter.ts';
 import { flash, ROOT, unusedPort } from './flash-run.ts';
 
 const MODULE = readFileSync(join(ROOT, 'dist/gwcrypto-js.js'));
 const PAGE = readFileSync(join(ROOT, 'dist/dashboard.html.gz'));
 
-/** A Storage file as the emulated board holds it, as bytes (undefined when missing). */
-function stored(emu: Emulator, name: string): Buffer | undefined {
-  const b64 = emu.eval(`(function(){var d=require("Storage").read(${JSON.stringify(name)});return d===undefined?"-":btoa(d)})()`);
-  return b64 === '-' ? undefined : Buffer.from(b64, 'base64');
+/** The board with its telnet console open, ready for the CLI. */
+async function board(storageDir: string, variant: Variant, ports: Record<number, number> = {}): Promise<Interpreter> {
+  const it = await Interpreter.start({ storageDir, variant, telnetPort: 0, ports });
+  await it.waitForOutput(`portmap: ${TELNET_PORT} -> ${it.hostPort(TELNET_PORT)}`);
+  return it;
+}
+
+/** Storage files as the board holds them, read with the power off (the board's program does not run). */
+async function stored(it: Interpreter, names: string[]): Promise<Record<string, Buffer | undefined>> {
+  await it.kill();
+  return readStorage(it.storageDir, names, it.variant);
 }
 
 /** Byte-equal, with a short message (not two dumps of 40 KB) when not. */
@@ -29,8 +38,8 @@ function sameBytes(actual: Buffer | undefined, expected: Buffer, what: string): 
   assert.ok(actual.equals(expected), `${what}: ${actual.length} bytes, expected ${expected.length}; first difference at byte ${at}`);
 }
 
-function storageList(emu: Emulator): string[] {
-  return [...emu.eval('require("Storage").list()')].map(String);
+function storageList(it: Interpreter): Promise<string[]> {
+  return it.eval<string[]>('require("Storage").list()');
 }
 
 /** GET without decoding, so the body is the bytes the board sent. */
@@ -73,9 +82,9 @@ test('a gateway on stock firmware: module, gw.cfg and page byte-exact, image las
     wifi: { ssid: 'workshop', password: 'correct horse' },
   }, null, 2) + '\n');
   const cfg = readFileSync(cfgFile);
-  const emu = await Emulator.start({ storageDir: join(dir, 'gateway'), telnetPort: 0, portMap: { 80: 0 }, nativeCrypto: false });
+  const it = await board(join(dir, 'gateway'), 'stock', { 80: 0 });
   try {
-    const r = await flash(['--port', `tcp://127.0.0.1:${emu.hostPort(23)}`, '--no-build', '--config', cfgFile], 240000);
+    const r = await flash(['--port', `tcp://127.0.0.1:${it.hostPort(TELNET_PORT)}`, '--no-build', '--config', cfgFile], 240000);
     assert.is(r.code, 0, r.out + r.err);
     assert.match(r.out, /flashing gateway onto tcp:\/\/127\.0\.0\.1:\d+: gwcrypto-js, gw\.cfg, dash\.html\.gz, \.bootcde/);
     // one step per file, in this order, each but the image checked on the board
@@ -89,67 +98,68 @@ test('a gateway on stock firmware: module, gw.cfg and page byte-exact, image las
     assert.equal([...steps].sort((a, b) => a - b), steps);
     assert.is(r.out.match(/checked on the board: \d+ bytes, CRC32 [0-9a-f]{8}/g)?.length, 3);
     assert.is(r.out.match(/sent 100%/g)?.length, 4);
-    assert.match(r.out, /gw\.cfg from/);
     assert.not.match(r.out, /no --config/);
 
-    sameBytes(stored(emu, 'gwcrypto-js'), MODULE, 'gwcrypto-js');
-    sameBytes(stored(emu, 'dash.html.gz'), PAGE, 'dash.html.gz');
-    sameBytes(stored(emu, 'gw.cfg'), cfg, 'gw.cfg');
+    const files = await stored(it, ['gwcrypto-js', 'dash.html.gz', 'gw.cfg']);
+    sameBytes(files['gwcrypto-js'], MODULE, 'gwcrypto-js');
+    sameBytes(files['dash.html.gz'], PAGE, 'dash.html.gz');
+    sameBytes(files['gw.cfg'], cfg, 'gw.cfg');
     // (.bootcde is the image as the CLI rewrites it for the REPL: checked by booting it)
 
-    // load() at the end of the upload booted it; power-cycle and it boots again from flash
-    await emu.waitForOutput('http: admin API on port 80', 30000);
-    await emu.restart();
-    await emu.waitForOutput('http: admin API on port 80', 30000);
-    assert.not.match(emu.output, /no crypto|gw\.cfg: |Uncaught/);
-    assert.throws(() => emu.eval('require("GatewayCrypto")')); // stock firmware: the pure-JS module did the crypto
-    const page = await rawGet(emu.hostPort(80), '/');
+    // power on: it boots from Storage
+    await it.restart();
+    await it.waitForOutput('http: admin API on port 80', 30000);
+    assert.not.match(it.output, /no crypto|gw\.cfg: |Uncaught/);
+    assert.is(await it.eval('process.env.MODULES.indexOf("GatewayCrypto")'), -1); // stock: the pure-JS module did the crypto
+    const page = await rawGet(it.hostPort(80), '/');
     assert.is(page.status, 200);
     assert.is(page.headers['content-encoding'], 'gzip');
     sameBytes(page.body, PAGE, 'GET / body');
-    sameBytes(stored(emu, 'gw.cfg'), cfg, 'gw.cfg after the boots');
+    sameBytes((await stored(it, ['gw.cfg']))['gw.cfg'], cfg, 'gw.cfg after the boots');
   } finally {
-    await emu.stop();
+    await it.stop();
   }
 });
 
 test('--native: no crypto module; a sensor gets sensor.cfg, and no dashboard', async ({ dir }) => {
   const cfgFile = join(dir, 'sensor.json');
   writeFileSync(cfgFile, JSON.stringify({ device_id: 'bench-1', broker: `mqtt://127.0.0.1:${await unusedPort()}`, wifi: { ssid: 'workshop', password: 'pw' } }));
-  const emu = await Emulator.start({ storageDir: join(dir, 'sensor'), telnetPort: 0 }); // custom firmware: GatewayCrypto built in
+  const it = await board(join(dir, 'sensor'), 'custom'); // custom firmware: GatewayCrypto built in
   try {
-    const r = await flash(['--port', `tcp://127.0.0.1:${emu.hostPort(23)}`, '--no-build', '--image', 'sensor', '--native', '--config', cfgFile], 120000);
+    const r = await flash(['--port', `tcp://127.0.0.1:${it.hostPort(TELNET_PORT)}`, '--no-build', '--image', 'sensor', '--native', '--config', cfgFile], 120000);
     assert.is(r.code, 0, r.out + r.err);
     assert.match(r.out, /flashing sensor onto tcp:\/\/127\.0\.0\.1:\d+: sensor\.cfg, \.bootcde\n/);
     lineIndex(r.out, /^\[1\/2\] sensor\.cfg from .*sensor\.json/);
     lineIndex(r.out, /^\[2\/2\] \.bootcde from dist\/sensor\.js/);
     assert.not.match(r.out, /gwcrypto-js|dash\.html\.gz/);
-    sameBytes(stored(emu, 'sensor.cfg'), readFileSync(cfgFile), 'sensor.cfg');
-    const files = storageList(emu);
+    sameBytes((await stored(it, ['sensor.cfg']))['sensor.cfg'], readFileSync(cfgFile), 'sensor.cfg');
+    await it.restart();
+    const files = await storageList(it);
     assert.ok(files.includes('.bootcde'), files.join(', '));
     assert.not.ok(files.includes('gwcrypto-js'), files.join(', '));
     assert.not.ok(files.includes('dash.html.gz'), files.join(', '));
   } finally {
-    await emu.stop();
+    await it.stop();
   }
 });
 
 test('--native on stock firmware: stops before the image; without --config the board keeps its gw.cfg', async ({ dir }) => {
-  const emu = await Emulator.start({ storageDir: join(dir, 'stock'), telnetPort: 0, nativeCrypto: false });
+  const storageDir = join(dir, 'stock');
+  await writeStorage(storageDir, { 'gw.cfg': '{"broker":"mqtt://10.0.0.2:1883"}' }, 'stock');
+  const it = await board(storageDir, 'stock');
   try {
-    emu.eval('require("Storage").write("gw.cfg", \'{"broker":"mqtt://10.0.0.2:1883"}\')');
-    const r = await flash(['--port', `tcp://127.0.0.1:${emu.hostPort(23)}`, '--no-build', '--native'], 120000);
+    const r = await flash(['--port', `tcp://127.0.0.1:${it.hostPort(TELNET_PORT)}`, '--no-build', '--native'], 120000);
     assert.is(r.code, 1, r.out + r.err);
     assert.match(r.out, /gw\.cfg: no --config, so the board keeps the gw\.cfg it has/);
     assert.match(r.err, /^flash: --native, but the firmware on tcp:\/\/127\.0\.0\.1:\d+ has no GatewayCrypto module: flash without --native/);
     assert.is(r.err.trim().split('\n').length, 1);
     assert.not.match(r.out, /\.bootcde from/);
-    const files = storageList(emu);
-    assert.not.ok(files.includes('.bootcde'), files.join(', '));
-    assert.not.ok(files.includes('gwcrypto-js'), files.join(', '));
-    assert.is(stored(emu, 'gw.cfg')?.toString(), '{"broker":"mqtt://10.0.0.2:1883"}');
+    const files = await stored(it, ['.bootcde', 'gwcrypto-js', 'gw.cfg']);
+    assert.is(files['.bootcde'], undefined);
+    assert.is(files['gwcrypto-js'], undefined);
+    assert.is(files['gw.cfg']?.toString(), '{"broker":"mqtt://10.0.0.2:1883"}');
   } finally {
-    await emu.stop();
+    await it.stop();
   }
 });
 

@@ -1,12 +1,14 @@
-// npm run flash: the real `espruino` CLI uploads an image into the emulator
-// over TCP; after a restart the board boots it. And the one-line errors.
+// npm run flash: the real `espruino` CLI uploads an image into the real
+// interpreter through its telnet console; after a power cycle the board boots
+// it from Storage. And the one-line errors.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Emulator } from '../../tools/emulator/index.ts';
+import { Interpreter, TELNET_PORT } from '../../tools/espruino/interpreter.ts';
+import { acceptsConnections } from '../../tools/ports.ts';
 import { flash, unusedPort } from './flash-run.ts';
 
 const IMAGE = `// flash test image: a marker at boot and a web page on port 80
@@ -26,39 +28,49 @@ test.after((ctx) => {
   rmSync(ctx.dir, { recursive: true, force: true });
 });
 
-test('uploads into .bootcde over TCP with the real CLI; the image runs after a restart', async ({ dir }) => {
+/** The board with its telnet console open, ready for the CLI. */
+async function board(storageDir: string, ports: Record<number, number> = {}): Promise<Interpreter> {
+  const it = await Interpreter.start({ storageDir, telnetPort: 0, ports });
+  await it.waitForOutput(`portmap: ${TELNET_PORT} -> ${it.hostPort(TELNET_PORT)}`);
+  return it;
+}
+
+test('uploads into .bootcde through the telnet console with the real CLI; the image boots at power-on', async ({ dir }) => {
   const file = join(dir, 'image.js');
   writeFileSync(file, IMAGE);
-  const emu = await Emulator.start({ storageDir: join(dir, 'flash'), telnetPort: 0, portMap: { 80: 0 } });
+  const it = await board(join(dir, 'flash'), { 80: 0 });
   try {
-    const r = await flash(['--port', `tcp://127.0.0.1:${emu.hostPort(23)}`, '--file', file, '--image-only']);
+    const r = await flash(['--port', `tcp://127.0.0.1:${it.hostPort(TELNET_PORT)}`, '--file', file, '--image-only']);
     assert.is(r.code, 0, r.out + r.err);
     assert.match(r.out, /flashing gateway onto tcp:\/\/127\.0\.0\.1:\d+: only \.bootcde/);
     assert.match(r.out, /\[1\/1\] \.bootcde from .*image\.js \(\d+ bytes\)/);
     assert.match(r.out, /sent 100%/);
     assert.match(r.out, /done: .* runs at every boot/);
-    assert.match(emu.eval('require("Storage").read(".bootcde")'), /flash test image/);
-    await emu.restart();
-    await emu.waitForOutput('FLASHED IMAGE BOOTED');
-    const res = await fetch(`http://127.0.0.1:${emu.hostPort(80)}/hello`);
+    assert.not.match(r.out, /espruino\.com/); // the banner of the CLI's reset() is not shown
+    // the upload ends in load(): the image ran at once, on the console the CLI was on
+    assert.match(r.out, /device: FLASHED IMAGE BOOTED/);
+    await it.restart();
+    await it.waitForOutput('FLASHED IMAGE BOOTED');
+    assert.match(await it.eval<string>('require("Storage").read(".bootcde")'), /flash test image/);
+    const res = await fetch(`http://127.0.0.1:${it.hostPort(80)}/hello`);
     assert.is(await res.text(), 'flashed image answers /hello');
   } finally {
-    await emu.stop();
+    await it.stop();
   }
 });
 
 test('an image that switches the telnet REPL off as it boots still counts as flashed', async ({ dir }) => {
   const file = join(dir, 'quiet.js');
   writeFileSync(file, '// telnet off at boot, as the gateway does\nrequire("TelnetServer").setOptions({ mode: "off" });\nprint("QUIET IMAGE UP");\n');
-  const emu = await Emulator.start({ storageDir: join(dir, 'flash2'), telnetPort: 0 });
+  const it = await board(join(dir, 'flash2'));
   try {
-    const r = await flash(['--port', `tcp://127.0.0.1:${emu.hostPort(23)}`, '--file', file, '--image-only']);
+    const r = await flash(['--port', `tcp://127.0.0.1:${it.hostPort(TELNET_PORT)}`, '--file', file, '--image-only']);
     assert.is(r.code, 0, r.out + r.err);
-    await emu.waitForOutput('QUIET IMAGE UP');
-    await emu.restart();
-    await emu.waitForOutput('QUIET IMAGE UP');
+    await it.restart();
+    await it.waitForOutput('QUIET IMAGE UP');
+    assert.is(await acceptsConnections(it.hostPort(TELNET_PORT)), false, 'the image switched telnet off at boot');
   } finally {
-    await emu.stop();
+    await it.stop();
   }
 });
 
@@ -79,7 +91,7 @@ test('a serial port that is not there, and nothing listening on a TCP port: what
   assert.match(serial.err, /^flash: no serial port \/dev\/ttyUSB-not-there: plug the board in/);
   const tcp = await flash(['--port', `tcp://127.0.0.1:${await unusedPort()}`, '--file', file, '--image-only']);
   assert.is(tcp.code, 1);
-  assert.match(tcp.err, /^flash: nothing answers at tcp:\/\/127\.0\.0\.1:\d+: start the emulator with `npm run emu -- --telnet \d+`/);
+  assert.match(tcp.err, /^flash: nothing answers at tcp:\/\/127\.0\.0\.1:\d+: start the host interpreter with `npm run emu -- --telnet \d+`/);
 });
 
 test('a device that does not answer the REPL: a one-line error', async ({ dir }) => {

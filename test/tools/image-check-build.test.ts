@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { rollup } from 'rollup';
 import terser from '@rollup/plugin-terser';
 import { checkImage, imageCheck } from '../../tools/image-check/index.mjs';
-import { IMAGE_TERSER } from '../../rollup.config.mjs';
+import { IMAGE_TERSER } from '../../tools/image-build/index.mjs';
 
 const cli = fileURLToPath(new URL('../../tools/image-check/index.mjs', import.meta.url));
 

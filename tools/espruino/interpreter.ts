@@ -5,7 +5,7 @@
 // once. Power cuts are SIGKILL: the host build writes each flash operation
 // through to the file at once, so what a cut leaves is what a board would keep.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../ports.ts';
@@ -16,7 +16,7 @@ export const TELNET_PORT = 2323; // fixed in libs/network/telnet/jswrap_telnet.c
 export interface InterpreterOptions {
   /** stock firmware, or custom firmware with GatewayCrypto (default custom) */
   variant?: Variant;
-  /** the folder that holds espruino.flash (kept across restarts); a temporary one when omitted */
+  /** the folder that holds espruino.flash (kept across restarts, made when missing); a temporary one when omitted */
   storageDir?: string;
   /** device port -> host port; 0 picks a free one (hostPort() knows it at once) */
   ports?: Record<number, number>;
@@ -60,6 +60,7 @@ export class Interpreter {
     this.variant = opts.variant ?? 'custom';
     this.ownDir = !opts.storageDir;
     this.storageDir = opts.storageDir ?? mkdtempSync(join(tmpdir(), 'espruino-'));
+    mkdirSync(this.storageDir, { recursive: true });
   }
 
   /** Power the board on: it boots from Storage (or runs `file`). */
@@ -176,8 +177,9 @@ export class Interpreter {
     const id = ++this.evalSeq;
     const start = `${EVAL_START}${id}:`;
     const line =
-      `\x10(function(){var r,k="ok";try{r=JSON.stringify(eval(${JSON.stringify(code)}));}catch(e){k="err";r=JSON.stringify(String(e));}` +
-      `print(${JSON.stringify(start)}+k+":"+r+${JSON.stringify(EVAL_END)});})()\n`;
+      // (names no code under test declares: a `var` in the evaluated code is one of this function's)
+      `\x10(function(){var __evalR,__evalK="ok";try{__evalR=JSON.stringify(eval(${JSON.stringify(code)}));}catch(e){__evalK="err";__evalR=JSON.stringify(String(e));}` +
+      `print(${JSON.stringify(start)}+__evalK+":"+__evalR+${JSON.stringify(EVAL_END)});})()\n`;
     this.write(line);
     const got = await this.waitForOutput(new RegExp(`${start}(ok|err):([^\\x03]*)\\x03`), timeoutMs);
     const m = /^\x02EVAL\d+:(ok|err):([\s\S]*)\x03$/.exec(got)!;

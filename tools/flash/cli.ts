@@ -4,7 +4,7 @@
 //
 // Uploads everything a board needs with the real `espruino` CLI: into a board
 // on USB (--port /dev/ttyUSB0, needs the optional `serialport` package) or
-// over TCP into the emulator or a board's telnet REPL (--port
+// over TCP into the host interpreter or a board's telnet console (--port
 // tcp://127.0.0.1:PORT). In this order, each Storage file checked on the
 // board (length and CRC32) before the next: the pure-JS crypto module stock
 // firmware needs (gwcrypto-js), the configuration (gw.cfg or sensor.cfg, from
@@ -37,7 +37,7 @@ Uploads into the board's Storage, each file checked on the board (length and CRC
   dash.html.gz         the dashboard page, for the gateway (dist/dashboard.html.gz)
   .bootcde             the image (dist/NAME.js): the board boots it now and at every power-on
 Options:
-  --port PORT       /dev/ttyUSB0 (a board on USB) or tcp://HOST:PORT (the emulator's --telnet, a board's telnet; default port 23)
+  --port PORT       /dev/ttyUSB0 (a board on USB) or tcp://HOST:PORT (npm run emu -- --telnet PORT, a board's telnet; default port 23)
   --image NAME      gateway (default) or sensor: which build to upload (built when stale), and which files go with it
   --config FILE     the configuration, JSON, checked before anything is sent with the firmware's own reader:
                     gw.cfg fields in src/gateway/config.ts, sensor.cfg fields in src/device/sensor/config.ts;
@@ -152,14 +152,14 @@ async function checkPort(port: string): Promise<void> {
   const tcp = tcpTarget(port);
   if (tcp) {
     if (!(await reachable(tcp))) {
-      throw new Fail(`nothing answers at ${port}: start the emulator with \`npm run emu -- --telnet ${tcp.port}\`, ` +
+      throw new Fail(`nothing answers at ${port}: start the host interpreter with \`npm run emu -- --telnet ${tcp.port}\`, ` +
         `or check the board's address and that its telnet REPL is on`);
     }
     return;
   }
   if (!existsSync(port)) {
     throw new Fail(`no serial port ${port}: plug the board in and look for it with \`ls /dev/ttyUSB* /dev/ttyACM*\`, ` +
-      `or use --port tcp://HOST:PORT for the emulator`);
+      `or use --port tcp://HOST:PORT for the host interpreter`);
   }
   try {
     createRequire(ESPRUINO_CLI).resolve('serialport');
@@ -289,7 +289,7 @@ async function main(): Promise<void> {
   const port = args.port;
   if (!port) {
     throw new Fail('no --port: give --port /dev/ttyUSB0 for a board on USB, or --port tcp://127.0.0.1:PORT for the ' +
-      'emulator (`npm run emu -- --telnet PORT`) or a board\'s telnet', 2);
+      'host interpreter (`npm run emu -- --telnet PORT`) or a board\'s telnet', 2);
   }
   // Everything is read and checked before the board is touched.
   const config = configFile(args);

@@ -27,6 +27,9 @@ export interface CliRun {
   onDevice?: (text: string) => boolean;
 }
 
+/** Lines of the banner Espruino prints at every reset() (the CLI's upload begins with one): not worth showing. */
+const BANNER = /^ _{4} +_ *$|^\|[ _|.-]+\|[ _|.-]*$|^ +\|_\| espruino\.com$|^ \dv\d+ \(c\) \d+ G\.Williams$|^Espruino is Open Source\.|^only by sales of official boards|^http:\/\/espruino\.com\/Donate$/;
+
 /** The string a CLI log line shows as JSON ('' when it is not one). */
 function logged(json: string): string {
   try {
@@ -64,7 +67,7 @@ export function runCli(run: CliRun): Promise<void> {
       if (process.env.FLASH_DEBUG) appendFileSync(process.env.FLASH_DEBUG, line + '\n');
       if (line.startsWith('--] ')) {
         const text = line.slice(4).replace(/\x1b\[J|\r/g, '');
-        if (text.trim() && text.trim() !== '>' && !run.onDevice?.(text)) process.stdout.write(`  device: ${text}\n`);
+        if (text.trim() && text.trim() !== '>' && !BANNER.test(text) && !run.onDevice?.(text)) process.stdout.write(`  device: ${text}\n`);
       } else if (line.startsWith('serial: ---> ')) {
         // the upload itself, not the handshake: it begins with the CLI's reset()
         const data = logged(line.slice(13));
