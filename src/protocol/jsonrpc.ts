@@ -74,11 +74,23 @@ function rawNonAscii(text: string): string {
 /** JSON.parse of a byte string; undefined (never a throw) when it is not JSON, or names "__proto__" (see protoKey). */
 export function parseJson(text: string): unknown {
   if (protoKey(text)) return undefined;
+  let t = text.indexOf('\\u') >= 0 ? rawNonAscii(text) : text;
+  // Espruino's JSON.parse, failing on text with bytes that are not UTF-8,
+  // builds an error as large as 100 KB (the pool is 229 KB): parse those bytes
+  // as \u00XX escapes, which give the same 8-bit characters.
+  if (HIGH_BYTE.test(t)) t = t.replace(HIGH_BYTES, escapeByte);
   try {
-    return JSON.parse(text.indexOf('\\u') >= 0 ? rawNonAscii(text) : text);
+    return JSON.parse(t);
   } catch (e) {
     return undefined;
   }
+}
+
+const HIGH_BYTE = /[\x80-\xff]/;
+const HIGH_BYTES = /[\x80-\xff]/g;
+
+function escapeByte(c: string): string {
+  return '\\u00' + c.charCodeAt(0).toString(16);
 }
 
 // JSON escapes of the letters of "__proto__" (_ p r o t).

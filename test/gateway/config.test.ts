@@ -16,6 +16,7 @@ test('missing or empty file gives the defaults without errors', () => {
   assert.is(d.limits.rate, 20);
   assert.is(d.limits.burst, 40);
   assert.is(d.limits.envelope, 4096);
+  assert.is(d.limits.nonce_flush_s, 60);
   assert.is(d.telnet, 'off');
 });
 
@@ -81,6 +82,14 @@ test('broker URLs', () => {
 test('prefixes', () => {
   for (const ok of ['jrpc', 'a/b', 'x.y-z_1']) assert.ok(validPrefix(ok), ok);
   for (const bad of ['', '/a', 'a/', 'a+b', '#', 'a b', 'x'.repeat(65), 3]) assert.not.ok(validPrefix(bad), String(bad));
+});
+
+test('the write-behind of the nonce marks: 1 s to an hour', () => {
+  const c = defaultConfig();
+  assert.equal(applyConfig(c, { limits: { nonce_flush_s: 1 } }), []);
+  assert.is(c.limits.nonce_flush_s, 1);
+  for (const bad of [0, 3601, 1.5, '60']) assert.is(applyConfig(c, { limits: { nonce_flush_s: bad } }).length, 1, String(bad));
+  assert.is(c.limits.nonce_flush_s, 1);
 });
 
 test('applyConfig on a live config changes only good fields', () => {

@@ -1,5 +1,6 @@
-// `npm run emulate`: flag errors, a run against a broker (dashboard line,
-// admin API, clean stop on SIGTERM), and state kept in the same --storage.
+// `npm run emulate`: flag errors, a run on the real interpreter against a
+// broker (dashboard line, admin API, clean stop on SIGTERM), and state kept in
+// the same --storage across a second run on the stock-firmware variant.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
@@ -7,6 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../tools/ports.ts';
+import { readStorage } from '../../tools/espruino/interpreter.ts';
+import { FALLBACK_MODULE } from '../../src/crypto/espruino.ts';
 import { createAedes } from '../mqtt/brokers.ts';
 import type { AedesBroker } from '../mqtt/brokers.ts';
 import { Admin } from './device.ts';
@@ -33,6 +36,7 @@ test('bad flags: one-line error, the usage, exit 2', () => {
     ['--broker', 'tcp:/nope', '--http-port', '8080', '--storage', storage, '--admin-password', 'p'],
     ['--broker', 'mqtt://127.0.0.1:1', '--http-port', '8080', '--storage', storage, '--admin-password', 'p', '--offline-timeout', '1'],
     ['--broker', 'mqtt://127.0.0.1:1', '--http-port', '8080', '--storage', storage, '--admin-password', 'p', '--prefix', 'a/#'],
+    ['--broker', 'mqtt://127.0.0.1:1', '--http-port', '8080', '--storage', storage, '--admin-password', 'p', '--variant', 'esp8266'],
     ['--what'],
     ['--broker'],
   ];
@@ -73,7 +77,7 @@ async function run(port: number, extra: string[] = []): Promise<{ stop: () => Pr
   };
 }
 
-test('runs the image against the broker, prints the dashboard URL, stops on SIGTERM, keeps state', async () => {
+test('runs the image against the broker, prints the dashboard URL, stops on SIGTERM, keeps state (custom, then stock)', async () => {
   const port = await freePort();
   const g = await run(port, ['--offline-timeout', '45']);
   assert.match(g.out(), new RegExp(`dashboard: http://127\\.0\\.0\\.1:${port}/`));
@@ -83,16 +87,20 @@ test('runs the image against the broker, prints the dashboard URL, stops on SIGT
   assert.is(cfg.offline_timeout, 45);
   assert.is(cfg.broker, 'mqtt://127.0.0.1:' + broker.port);
   await admin.ok('PUT', '/api/config', { limits: { pending: 7 } });
+  const page = await fetch(`http://127.0.0.1:${port}/`);
+  assert.is(page.status, 200, 'the dashboard is served');
   assert.is(await g.stop(), 0);
+  assert.is((await readStorage(storage, [FALLBACK_MODULE]))[FALLBACK_MODULE], undefined, 'custom firmware: no pure-JS crypto in Storage');
 
-  // the same storage: the change made through the API is still there
-  const g2 = await run(port);
+  // the same storage on stock firmware: the change made through the API is still there
+  const g2 = await run(port, ['--variant', 'stock']);
   const admin2 = new Admin(`http://127.0.0.1:${port}`);
   await admin2.login('emulate-pw');
   const cfg2 = await admin2.ok('GET', '/api/config');
   assert.is(cfg2.limits.pending, 7);
   assert.is(cfg2.offline_timeout, 45);
   assert.is(await g2.stop(), 0);
+  assert.ok((await readStorage(storage, [FALLBACK_MODULE]))[FALLBACK_MODULE], 'stock firmware: the pure-JS crypto module in Storage');
 });
 
 test.run();

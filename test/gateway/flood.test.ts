@@ -1,8 +1,8 @@
-// Abuse from the broker: 10,000 connect requests with random ids (the
+// Abuse from the broker: 3,000 connect requests with random ids (the
 // pending table stays capped, memory stays bounded, the gateway still
 // answers), and random or malformed payloads on every topic it reads (no
 // crash, counted drops). Through Mosquitto, with the broker restarted
-// mid-traffic at the end.
+// mid-traffic at the end. On the real interpreter, in real time.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
@@ -20,7 +20,7 @@ let flooder: MqttClient;
 
 test.before(async () => {
   broker = await createMosquitto();
-  gw = new GatewayUnderTest({ brokerPort: broker.port, virtualTime: true, startTime: Math.floor(Date.now() / 1000) });
+  gw = new GatewayUnderTest({ brokerPort: broker.port });
   await gw.start();
   dev = gw.device('steady', { psk: 'k' });
   await dev.start();
@@ -44,42 +44,42 @@ test.after(async () => {
 });
 
 async function drain(): Promise<void> {
-  // the gateway has read everything once a sealed call after it gets its answer;
-  // a tenth of a (virtual) second refills the device's rate bucket for it
-  await gw.advance(0.1);
-  const r = await dev.call('ping', undefined, { ms: 60000 });
+  // the gateway has read everything once a sealed call after it gets its answer
+  const r = await dev.call('ping', undefined, { ms: 120000 });
   assert.is(r.result, 'pong', JSON.stringify(r));
 }
 
-test('10,000 connect requests with random ids: pending capped at 32, memory bounded, still answering', async () => {
+const FLOOD = 3000;
+
+test('3,000 connect requests with random ids: pending capped at 32, memory bounded, still answering', async () => {
   const mem0 = await gw.emu.memory();
   // in batches, each read by the gateway before the next, so the broker never has to shed any
-  for (let i = 0; i < 10000; i++) {
+  for (let i = 0; i < FLOOD; i++) {
     const id = 'f' + randomBytes(6).toString('hex');
     const pub = randomBytes(32).toString('hex');
     flooder.publish('jrpc/connect/request', JSON.stringify({ jsonrpc: '2.0', id: i, method: 'connect', params: { device_id: id, pubkey: pub } }), 0);
     if (i % 250 === 249) await drain();
   }
-  await until(async () => (await gw.admin.ok('GET', '/api/status')).devices.pending === 32, 60000, 'pending table full');
+  await until(async () => (await gw.admin.ok('GET', '/api/status')).devices.pending === 32, 120000, 'pending table full');
   const s = await gw.admin.ok('GET', '/api/status');
   assert.is(s.devices.pending, 32);
   const list = await gw.admin.ok('GET', '/api/devices');
   assert.is(list.filter((d: any) => d.status === 'pending').length, 32);
   const mem1 = await gw.emu.memory();
-  // 32 pending entries and their bookkeeping, not 10,000
+  // 32 pending entries and their bookkeeping, not 3,000
   assert.ok(mem1.usage - mem0.usage < 3000, `JsVars grew by ${mem1.usage - mem0.usage}`);
   const refused = (await gw.security())['rate limited'];
-  // every refusal is counted (a little slack for QoS 0 a busy broker may shed)
-  assert.ok(refused >= 9900 && refused <= 10000 - 32, 'refusals counted: ' + refused);
+  // every refusal is counted; a few requests may get in instead, in place of
+  // entries gone stale (idle > 60 s) on a slow run, and a busy broker may shed QoS 0
+  assert.ok(refused >= FLOOD * 0.9 && refused <= FLOOD - 32, 'refusals counted: ' + refused);
   // a real new device is refused while the table is full ...
   const late = gw.device('late-comer');
   await late.start();
   const r = await late.connect();
   assert.is(r.kind, 'refused');
-  // ... and gets in once stale entries may go (they are idle > 60 s)
-  await gw.advance(30);
-  await gw.advance(31);
-  await gw.advance(2);
+  // ... and gets in once stale entries may go (idle > 60 s): the clock steps
+  // 61 s forward, which the gateway's monotonic clock counts as time passed
+  await gw.emu.eval('setTime(getTime() + 61)');
   assert.equal(await late.connect({ id: 2 }), { kind: 'pending' });
   late.end();
   assert.is((await dev.call('ping')).result, 'pong');
@@ -102,7 +102,11 @@ test('random and malformed payloads on every topic: no crash, drops counted', as
     '{"jsonrpc":"2.0","id":1,"method":"connect","params":{"device_id":"' + 'x'.repeat(65) + '","pubkey":"' + 'a'.repeat(64) + '"}}',
     '{"device_id":"steady","nonce":1e300,"timestamp":1,"ciphertext":"","hmac":""}',
     '{"device_id":"steady","nonce":5,"timestamp":1,"ciphertext":"AAAAAAAAAAAAAAAAAAAAAA==","hmac":"' + '0'.repeat(64) + '","echo":5}',
-    '{"__proto__":{"x":1},"device_id":"constructor","nonce":5,"timestamp":1,"ciphertext":"AAAAAAAAAAAAAAAAAAAAAA==","hmac":"' + '0'.repeat(64) + '"}',
+    '{"device_id":"constructor","nonce":5,"timestamp":1,"ciphertext":"AAAAAAAAAAAAAAAAAAAAAA==","hmac":"' + '0'.repeat(64) + '"}',
+    // a "__proto__" key is the prototype in Espruino's JSON.parse: refused as malformed
+    '{"__proto__":{"x":1},"device_id":"steady","nonce":5,"timestamp":1,"ciphertext":"AAAAAAAAAAAAAAAAAAAAAA==","hmac":"' + '0'.repeat(64) + '"}',
+    '{"__proto__":5,"device_id":"steady","nonce":5,"timestamp":1,"ciphertext":"AAAAAAAAAAAAAAAAAAAAAA==","hmac":"' + '0'.repeat(64) + '"}',
+    '{"jsonrpc":"2.0","id":1,"method":"connect","params":{"__proto__":7,"device_id":"x","pubkey":"' + 'a'.repeat(64) + '"}}',
     '{"device_id":"hasOwnProperty","nonce":5,"timestamp":1,"ciphertext":"AAAAAAAAAAAAAAAAAAAAAA==","hmac":"' + '0'.repeat(64) + '"}',
     'x'.repeat(5000),
     '{"a":' + '['.repeat(2000) + ']'.repeat(2000) + '}',
@@ -128,16 +132,9 @@ test('broker restart mid-traffic: the gateway reconnects, resubscribes, and the 
   await pings;
   await sleep(300);
   await broker.start();
-  // virtual time drives the gateway's reconnect back-off
-  await until(
-    async () => {
-      await gw.advance(2);
-      return (await gw.admin.ok('GET', '/api/status')).mqtt.connected;
-    },
-    20000,
-    'gateway reconnected',
-  );
-  await until(() => dev.client.stats().connected, 20000, 'device reconnected');
+  // the gateway's reconnect back-off runs from 1 s up to 30 s
+  await until(async () => (await gw.admin.ok('GET', '/api/status')).mqtt.connected, 90000, 'gateway reconnected');
+  await until(() => dev.client.stats().connected, 30000, 'device reconnected');
   await sleep(200);
   assert.is((await dev.call('ping')).result, 'pong');
   assert.is((await dev.call('report', { after: 1 })).result, true);

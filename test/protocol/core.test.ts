@@ -86,6 +86,10 @@ test('JSON parse/stringify keep UTF-8 as bytes; \\u escapes of non-ASCII become 
     m: utf8ToBinary('café 😀 " \\u00e9'),
   });
   assert.is(P.parseJson('{"m":"\\u00zz"}'), undefined);
+  // raw bytes (UTF-8 or not) read as themselves; outside a string they are not JSON
+  assert.equal(P.parseJson('{"m":"K\xc3\xbcche \xff"}'), { m: 'K\xc3\xbcche \xff' });
+  assert.is(P.parseJson('{"m":1}\xe4'), undefined);
+  assert.is(P.parseJson('\xe4\xf23\xa0'), undefined);
   assert.is(P.parseJson('{'), undefined);
   assert.is(P.parseJson('null'), null);
   const bytes = utf8ToBinary('héllo ✓');

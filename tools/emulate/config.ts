@@ -1,5 +1,5 @@
 // Flags of `npm run emulate` and the gateway files they put into the
-// emulated flash before boot (gw.cfg, and the dashboard page).
+// board's Storage before boot (gw.cfg, the image, the dashboard page).
 import { existsSync, readFileSync } from 'node:fs';
 import { jsCrypto } from '../../src/crypto/node/js.ts';
 import { checkPassword, hashPassword } from '../../src/gateway/admin/sessions.ts';
@@ -12,13 +12,15 @@ import type { StorageLike } from '../../src/gateway/store.ts';
 import { readFlags } from '../flags.ts';
 
 export const USAGE =
-  'usage: npm run emulate -- --broker mqtt://HOST:PORT --http-port N --storage DIR --admin-password PW [--prefix P] [--offline-timeout S]';
+  'usage: npm run emulate -- --broker mqtt://HOST:PORT --http-port N --storage DIR --admin-password PW [--variant stock|custom] [--prefix P] [--offline-timeout S]';
 
 export interface EmulateOptions {
   broker: string;
   httpPort: number;
   storage: string;
   adminPassword: string;
+  /** the firmware the interpreter stands for (emulate only; default custom) */
+  variant?: Variant;
   prefix?: string;
   offlineTimeout?: number;
 }
@@ -28,6 +30,7 @@ const FLAGS: Record<string, keyof EmulateOptions> = {
   '--http-port': 'httpPort',
   '--storage': 'storage',
   '--admin-password': 'adminPassword',
+  '--variant': 'variant',
   '--prefix': 'prefix',
   '--offline-timeout': 'offlineTimeout',
 };
@@ -44,6 +47,7 @@ export function parseFlags(argv: string[]): EmulateOptions | string {
   o.httpPort = port;
   if (!o.storage) return '--storage needs a directory';
   if (!o.adminPassword) return '--admin-password must not be empty';
+  if (o.variant !== undefined && o.variant !== 'stock' && o.variant !== 'custom') return `--variant must be stock or custom, got ${JSON.stringify(o.variant)}`;
   if (o.prefix !== undefined && !validPrefix(o.prefix)) return '--prefix must be 1-64 characters of A-Z a-z 0-9 _ . - and inner /';
   if (o.offlineTimeout !== undefined) {
     const s = Number(o.offlineTimeout);
