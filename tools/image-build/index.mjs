@@ -39,10 +39,13 @@ export function imagePlugins({ module = false, tsconfig = './tsconfig.json', min
         // pure_getters: no getters with side effects in our code (Espruino's
         // built-ins have none either); unsafe_proto: [].slice for
         // Array.prototype.slice. The other unsafe_* options can change results
-        // (NaN comparisons, dropped `new` on built-ins): off. inline: 2 and no
-        // sequences: the real interpreter neither hoists `var` nor takes a
-        // `for` that starts with a function expression.
-        compress: { passes: 3, unsafe_arrows: false, arrows: false, pure_getters: true, unsafe_proto: true, inline: 2, sequences: false },
+        // (NaN comparisons, dropped `new` on built-ins): off. The real
+        // interpreter does not hoist `var` and takes no `for` that starts with
+        // a function expression: inline: 2, no sequences, and hoist_vars (every
+        // `var` at the top of its function: terser drops a repeated `var i` of
+        // one function, and on Espruino an `i = …` whose `var` sat in a branch
+        // that did not run writes the enclosing scope's `i`).
+        compress: { passes: 3, unsafe_arrows: false, arrows: false, pure_getters: true, unsafe_proto: true, inline: 2, sequences: false, hoist_vars: true },
         mangle: true,
         format: { comments: false, ascii_only: true },
       }),
