@@ -42,12 +42,17 @@ function vectorSuite(variant: Variant): void {
   const native = variant === 'custom';
   const test = suite<{ it: Interpreter; dir: string }>(`protocol vectors on the interpreter, ${variant} firmware`, {} as { it: Interpreter; dir: string });
   test.before(async (ctx) => {
-    ctx.dir = mkdtempSync(join(tmpdir(), `vectors-${variant}-`));
-    const files: Record<string, Buffer | string> = { '.bootcde': await bundleProgram(RUNNER) };
-    if (!native) files[FALLBACK_MODULE] = readFileSync(join(ROOT, 'dist/gwcrypto-js.js'));
-    await writeStorage(ctx.dir, files, variant);
-    ctx.it = await Interpreter.start({ variant, storageDir: ctx.dir });
-    assert.is(await ctx.it.waitForOutput(/PROTOCOL READY \S+\r\n/, 30000), `PROTOCOL READY ${native ? 'GatewayCrypto' : 'gwcrypto-js'}\r\n`);
+    try {
+      ctx.dir = mkdtempSync(join(tmpdir(), `vectors-${variant}-`));
+      const files: Record<string, Buffer | string> = { '.bootcde': await bundleProgram(RUNNER) };
+      if (!native) files[FALLBACK_MODULE] = readFileSync(join(ROOT, 'dist/gwcrypto-js.js'));
+      await writeStorage(ctx.dir, files, variant);
+      ctx.it = await Interpreter.start({ variant, storageDir: ctx.dir });
+      assert.is(await ctx.it.waitForOutput(/PROTOCOL READY \S+\r\n/, 30000), `PROTOCOL READY ${native ? 'GatewayCrypto' : 'gwcrypto-js'}\r\n`);
+    } catch (e) {
+      console.error(`the ${variant} board did not start the runner:`, e); // (uvu does not show a hook's error)
+      throw e;
+    }
   });
   test.after(async (ctx) => {
     await ctx.it?.stop();
