@@ -153,7 +153,7 @@ function boot(): void {
   console.log('http: admin API on port 80');
 
   // On the board: join Wi-Fi when configured, then set the clock by SNTP.
-  // (The emulator's Wifi reports itself connected already.)
+  // (On the host build Wifi reports itself connected at once: board/host/Wifi.js.)
   try {
     const wifi = require('Wifi');
     const sntp = function () {
