@@ -1,92 +1,87 @@
-// Admin password (salted hash, never stored in clear) and login sessions
-// (random tokens, 12 h idle expiry, a bounded table), with the failure
-// slow-down of ADMIN-API.md: after 5 failures within a minute, at most one
-// attempt per second, and the failed answer itself is held back 1 s.
+// Admin login sessions: random tokens in a bounded table, ended after 12 h
+// idle or 24 h in all (whatever happens to them), and all at once when the
+// password changes. Logins go through the per-address slow-down
+// (login-guard.ts) and the salted, slow password hash (password.ts).
 import type { Crypto } from '../../crypto/types';
-import { equalBytes, fromHex, isStr, toBytes, toHex } from '../../protocol/bytes';
+import { isStr, toHex } from '../../protocol/bytes';
+import { LoginGuard } from './login-guard';
+import { checkPassword, hashPassword } from './password';
+import type { Kdf } from './password';
 import type { AdminError } from './types';
 
-const IDLE_S = 12 * 3600;
+export const IDLE_S = 12 * 3600;
+export const LIFETIME_S = 24 * 3600;
 const MAX_SESSIONS = 8;
-const FAIL_WINDOW_S = 60;
-const FAILS_BEFORE_SLOWDOWN = 5;
 
-/** "<salt hex>:<hash hex>" with hash = HMAC(salt, password bytes). */
-export function hashPassword(crypto: Crypto, password: string, saltHex?: string): string {
-  const salt = saltHex || toHex(crypto.randomBytes(16));
-  return salt + ':' + toHex(crypto.hmacSha256(fromHex(salt) as Uint8Array, toBytes(password)));
-}
-
-export function checkPassword(crypto: Crypto, password: string, stored: string): boolean {
-  const i = stored.indexOf(':');
-  if (i <= 0) return false;
-  const want = fromHex(stored.substr(i + 1));
-  const got = fromHex(hashPassword(crypto, password, stored.substr(0, i)).substr(i + 1));
-  return !!want && !!got && equalBytes(want, got);
-}
-
-/** A random password a person can type: 12 characters without look-alikes. */
-export function randomPassword(crypto: Crypto): string {
-  const abc = 'abcdefghjkmnpqrstuvwxyz23456789';
-  const r = crypto.randomBytes(12);
-  let s = '';
-  for (let i = 0; i < r.length; i++) s += abc.charAt(r[i] % abc.length);
-  return s;
+export interface LoginOk {
+  token: string;
+  /** seconds the session cookie may live (its absolute lifetime) */
+  max_age: number;
 }
 
 export class Sessions {
-  // token → last use (seconds)
-  private live: { [token: string]: number } = {};
-  private fails: number[] = [];
-  private notBefore = 0;
+  // token → [created, last use] (seconds)
+  private live: { [token: string]: number[] } = {};
+  private guard = new LoginGuard();
 
   constructor(
     private crypto: Crypto,
+    private kdf: Kdf,
     private stored: () => string,
+    /** stores a new hash of the admin password (an outdated one, re-hashed); false when flash refused */
+    private rehash: (hash: string) => boolean,
   ) {}
 
-  login(password: string, now: number): { token: string } | AdminError {
-    if (now < this.notBefore)
-      return { status: 429, code: 'rate_limited', message: 'Too many tries: wait a second.', retry_after: 1 };
-    if (!isStr(password) || !checkPassword(this.crypto, password, this.stored())) {
-      const recent: number[] = [];
-      for (let i = 0; i < this.fails.length; i++) if (this.fails[i] > now - FAIL_WINDOW_S) recent.push(this.fails[i]);
-      recent.push(now);
-      this.fails = recent;
-      const slow = recent.length > FAILS_BEFORE_SLOWDOWN;
-      if (slow) this.notBefore = now + 1;
-      return { status: 401, code: 'unauthorized', message: 'Wrong password.', retry_after: slow ? 1 : 0 };
-    }
+  /** When `client` may try a password: 0 now, seconds to wait, or the 429. */
+  turn(client: string, now: number): number | AdminError {
+    const t = this.guard.turn(client, now);
+    if (t >= 0) return t;
+    return { status: 429, code: 'rate_limited', message: 'Too many wrong passwords: wait ' + -t + ' s.', retry_after: -t };
+  }
+
+  /** Checks the password (call when turn() allowed it). */
+  login(password: string, now: number, client: string): LoginOk | AdminError {
+    const ok = checkPassword(this.kdf, this.crypto, password, this.stored());
+    this.guard.result(client, ok > 0, now);
+    if (!ok) return { status: 401, code: 'unauthorized', message: 'Wrong password.' };
+    if (ok === 2) this.rehash(hashPassword(this.kdf, this.crypto, password));
     this.expire(now);
     let oldest = '';
     let n = 0;
     for (const t in this.live) {
       n++;
-      if (!oldest || this.live[t] < this.live[oldest]) oldest = t;
+      if (!oldest || this.live[t][1] < this.live[oldest][1]) oldest = t;
     }
     if (n >= MAX_SESSIONS) delete this.live[oldest];
     const token = toHex(this.crypto.randomBytes(16));
-    this.live[token] = now;
-    return { token: token };
+    this.live[token] = [now, now];
+    return { token: token, max_age: LIFETIME_S };
   }
 
   logout(token: string): void {
-    delete this.live[token];
+    if (this.live.hasOwnProperty(token)) delete this.live[token];
+  }
+
+  /** Ends every session (the password changed). */
+  endAll(): void {
+    this.live = {};
   }
 
   check(token: string, now: number): boolean {
-    if (!isStr(token) || token.length !== 32) return false;
+    if (!isStr(token) || token.length !== 32 || !this.live.hasOwnProperty(token)) return false;
     const t = this.live[token];
-    if (t === undefined || !this.live.hasOwnProperty(token)) return false;
-    if (now - t > IDLE_S) {
+    if (now - t[1] > IDLE_S || now - t[0] > LIFETIME_S) {
       delete this.live[token];
       return false;
     }
-    this.live[token] = now;
+    t[1] = now;
     return true;
   }
 
   private expire(now: number): void {
-    for (const t in this.live) if (now - this.live[t] > IDLE_S) delete this.live[t];
+    for (const k in this.live) {
+      const t = this.live[k];
+      if (now - t[1] > IDLE_S || now - t[0] > LIFETIME_S) delete this.live[k];
+    }
   }
 }

@@ -16,11 +16,21 @@ export interface AdminError {
   retry_after?: number;
 }
 
+/**
+ * What the admin core hands the gateway core with an approval, beyond id and PSK.
+ * `pskWeak`: the PSK is easy to guess (psk-strength.ts). The gateway core keeps it in
+ * the device's flash record with the PSK hash (cleared with it on revoke, replaced on a
+ * PSK re-key, which keeps the PSK) and shows it as `psk_weak` in the device object.
+ */
+export interface ApproveOptions {
+  pskWeak: boolean;
+}
+
 export type AdminReply = (err: AdminError | null, result?: any) => void;
 
 export interface AdminCore {
   /**
-   * Method names: "devices.list", "device.get" {device_id}, "device.approve" {device_id, psk?},
+   * Method names: "devices.list", "device.get" {device_id}, "device.approve" {device_id, psk?, pubkey?},
    * "device.reject" {device_id}, "device.revoke" {device_id}, "device.remove" {device_id},
    * "device.setMethods" {device_id, allow}, "device.call" {device_id, method, params, timeout_ms},
    * "status", "security", "config.get", "config.set" {...}, "password.change" {old, new}.
@@ -28,13 +38,16 @@ export interface AdminCore {
    */
   call(method: string, params: any, reply: AdminReply): void;
   /**
-   * Checks the admin password; includes the failure slow-down bookkeeping (429 "rate_limited"
-   * while a slow-down is in force). `now` here and in checkSession: seconds on one
-   * clock for both; the gateway passes its monotonic clock (SNTP must not expire sessions).
+   * When the client at address `client` ("" when unknown) may try a password: 0 now,
+   * n > 0 in n seconds (its turn is reserved: call login then), or 429 "rate_limited".
+   * `now` here, in login and in checkSession: seconds on one clock; the gateway passes
+   * its monotonic clock (SNTP must not expire sessions).
    */
-  login(password: string, now: number): { token: string } | AdminError;
+  loginTurn(client: string, now: number): number | AdminError;
+  /** Checks the admin password (after loginTurn allowed it): a new session, or 401. */
+  login(password: string, now: number, client: string): { token: string; max_age: number } | AdminError;
   logout(token: string): void;
-  /** 12 h idle expiry; touches the session when valid. */
+  /** 12 h idle and 24 h absolute expiry; touches the session when valid. */
   checkSession(token: string, now: number): boolean;
   /**
    * Live events, exactly the objects of ADMIN-API.md "Live updates":
