@@ -23,6 +23,7 @@ import {
   errorText,
   fromHex,
   isHex,
+  isObject,
   isSafeUint,
   newKeyPair,
   nextNonce,
@@ -137,6 +138,7 @@ export interface DeviceCore {
 
 interface PendingCall {
   id: number;
+  method: string;
   text: string;
   cb: CallCallback;
   due: number;
@@ -152,6 +154,15 @@ const ECHO_KEEP = 4;
 const CLOCK_SET = 1600000000;
 // Calls timing out in a row before the device asks the gateway where it stands.
 const MISSES_BEFORE_PROBE = 3;
+// How the device clock was last set (PROTOCOL.md §3.2). An approval's `time`
+// is not covered by gw_proof: anyone on the broker can replay an old one. It
+// may set a clock that nothing else set since boot, provisionally; once a
+// sealed `time` response has set the clock, only sealed ones move it.
+const CLOCK_UNSET = 0;
+const CLOCK_FROM_APPROVAL = 1;
+const CLOCK_SEALED = 2;
+// A heartbeat asks for the time instead of a ping this often, to follow drift.
+const TIME_EVERY_MS = 3600000;
 
 function has(o: object, k: string): boolean {
   return Object.prototype.hasOwnProperty.call(o, k);
@@ -190,6 +201,8 @@ export function createDeviceCore(c: Crypto, o: DeviceOptions, io: DeviceIO, save
   let lastEcho = '';
   let lastHeard = 0;
   let gatewayClockUnset = false; // the gateway said time: null, so it checks no timestamps
+  let clockFrom = CLOCK_UNSET;
+  let timeAt = -TIME_EVERY_MS; // when a sealed time response last set the clock
   let pinging = false;
   let misses = 0;
   let generation = 0; // bumped when a session ends: late replies of handlers are dropped
@@ -237,11 +250,19 @@ export function createDeviceCore(c: Crypto, o: DeviceOptions, io: DeviceIO, save
     return gatewayClockUnset || unixNow() >= CLOCK_SET;
   }
 
-  function syncTime(unix: any): void {
+  /**
+   * The gateway's time: `sealed` from a sealed `time` response, else from an
+   * approval, which counts only while no sealed response has set the clock
+   * and the clock has no time of its own (SNTP, an RTC) or only an approval's.
+   */
+  function syncTime(unix: any, sealed: boolean): void {
+    if (!sealed && (clockFrom === CLOCK_SEALED || (clockFrom === CLOCK_UNSET && unixNow() >= CLOCK_SET))) return;
     if (unix === null) gatewayClockUnset = true;
     if (!isSafeUint(unix) || unix < CLOCK_SET) return;
     gatewayClockUnset = false;
-    if (Math.abs(unix - unixNow()) > 30) offset = unix - Math.floor(io.now() / 1000);
+    if (Math.abs(unix - unixNow()) > (sealed ? 2 : 30)) offset = unix - Math.floor(io.now() / 1000);
+    clockFrom = sealed ? CLOCK_SEALED : CLOCK_FROM_APPROVAL;
+    if (sealed) timeAt = io.now();
   }
 
   function wire(text: string): string {
@@ -308,8 +329,8 @@ export function createDeviceCore(c: Crypto, o: DeviceOptions, io: DeviceIO, save
     if (keys && gatewayPubkey === gwHex) {
       // The gateway confirms the session this device holds.
       expecting = false;
-      syncTime(time);
-      lastHeard = io.now() - heartbeat; // check it with a ping now
+      syncTime(time, false);
+      lastHeard = io.now() - heartbeat; // check it with a heartbeat now
       return;
     }
     // Without a PSK nothing proves a new gateway key while a session exists (§3.4 never re-keys then).
@@ -325,7 +346,7 @@ export function createDeviceCore(c: Crypto, o: DeviceOptions, io: DeviceIO, save
     connectDue = 0;
     misses = 0;
     lastHeard = io.now() - heartbeat;
-    syncTime(time);
+    syncTime(time, false);
     save();
     setStatus('approved');
   }
@@ -388,6 +409,8 @@ export function createDeviceCore(c: Crypto, o: DeviceOptions, io: DeviceIO, save
       return;
     }
     calls.splice(calls.indexOf(call), 1);
+    // the one source of time once the device holds session keys (§3.2)
+    if (!err && call.method === 'time' && isObject(m.result)) syncTime(m.result.unix, true);
     if (err) call.cb({ code: err.code, message: err.message, data: err.data });
     else call.cb(null, m.result);
   }
@@ -426,7 +449,6 @@ export function createDeviceCore(c: Crypto, o: DeviceOptions, io: DeviceIO, save
     counts.received++;
     lastHeard = io.now();
     misses = 0;
-    syncTime(r.envelope.timestamp);
     setStatus('authorized');
     const m = codec ? codec.parse(r.plaintext) : r.message;
     if (r.kind === 'response') answered(m);
@@ -504,7 +526,9 @@ export function createDeviceCore(c: Crypto, o: DeviceOptions, io: DeviceIO, save
       if (connectDue && now >= connectDue) sendConnect();
       if (keys && !pinging && now - lastHeard >= heartbeat && clockOk()) {
         pinging = true;
-        core.call('ping', undefined, function () {
+        // the heartbeat learns the time while only an approval has set it, and now and then after
+        const method = clockFrom !== CLOCK_SEALED || now - timeAt >= TIME_EVERY_MS ? 'time' : 'ping';
+        core.call(method, undefined, function () {
           pinging = false;
         });
       }
@@ -517,7 +541,7 @@ export function createDeviceCore(c: Crypto, o: DeviceOptions, io: DeviceIO, save
       const id = counter.last + 1; // the nonce it goes out with: never reused in this session
       const text = wire(requestText(id, method, params));
       if (!sendSealed(text)) return cb({ code: NOT_SENT, message: 'could not seal or send' });
-      calls.push({ id: id, text: text, cb: cb, due: io.now() + (timeoutMs || callTimeout), echoed: false });
+      calls.push({ id: id, method: method, text: text, cb: cb, due: io.now() + (timeoutMs || callTimeout), echoed: false });
     },
     notify: function (method, params) {
       const text = wire(notificationText(method, params));
