@@ -6,7 +6,9 @@
 //    and are closed, the rest are closed unanswered;
 //  - the request (head ≤ MAX_HEAD, body ≤ `http_body`) must arrive within
 //    `http_timeout_s`, else 408; any refusal is answered and the connection
-//    closed at once, and what the client still sends is ignored;
+//    closed at once: what the client still sends is dropped unread, and only
+//    until it pauses (≤ LINGER_MAX_S), so that closing on unread bytes does
+//    not reset the connection before the client has read the answer;
 //  - a connection whose answer the client does not read is cut when its
 //    deadline passes (a socket that cannot drain must not stay forever).
 // The ESP32 has about ten sockets; MQTT needs one, SNTP/DNS one, the admin
@@ -27,7 +29,16 @@ const PAGE_CHUNK = 1024;
 const CALL_GRACE_MS = 30000; // extra deadline for a device call in progress
 const OVERFLOW = 2; // connections over the cap that still get a 503
 const OVERFLOW_MS = 1000; // how long one of those may stay open
-const CLOSE_GRACE_MS = 2000; // an answered connection that has not closed by then is cut
+const LINGER_MS = 200; // after the answer: close once the client has been quiet this long…
+const LINGER_MAX_S = 2; // …or this long after the answer, whatever it sends
+const CLOSE_GRACE_MS = 2000; // a closing connection whose answer is not out by then is cut
+
+// Connection states.
+const READING = 0;
+const ANSWERING = 1; // a request is being handled (a device call may take a while)
+const STREAMING = 2; // the page is going out
+const LINGERING = 3; // answered; dropping what the client still sends
+const CLOSING = 4;
 
 export interface HttpOptions {
   core: AdminCore;
@@ -40,9 +51,10 @@ interface Conn {
   sock: any;
   buf: string;
   timer: any;
-  /** 0 reading the request, 1 answering, 3 streaming the answer, 2 answered (closing) */
   state: number;
   client: string;
+  /** getTime() after which a lingering connection closes whatever the client does */
+  until: number;
 }
 
 // ETag of the gzip page: its trailer (CRC32 and size of the content) names it.
@@ -64,26 +76,43 @@ export function startHttp(port: number, o: HttpOptions): any {
   let overflow = 0;
   const storage = require('Storage');
 
-  function setDeadline(c: Conn, ms: number): void {
+  function later(c: Conn, ms: number, fn: (c: Conn) => void): void {
     stopTimer(c);
     c.timer = setTimeout(function () {
       c.timer = undefined;
-      if (c.state < 2) answer(c, jsonResponse(408, { error: { code: 'timeout', message: 'Too slow.' } }));
-      else abortSocket(c.sock);
+      fn(c);
     }, ms);
   }
 
-  /** Sends the last bytes and closes; cut if they have not gone out in time. */
-  function answer(c: Conn, text: string): void {
-    if (c.state === 2) return;
-    c.state = 2;
-    c.buf = '';
+  function expired(c: Conn): void {
+    if (c.state === READING || c.state === ANSWERING) answer(c, jsonResponse(408, { error: { code: 'timeout', message: 'Too slow.' } }));
+    else abortSocket(c.sock); // the page is not being read
+  }
+
+  function close(c: Conn): void {
+    c.state = CLOSING;
     try {
-      c.sock.end(text);
+      c.sock.end();
     } catch (e) {
       // the client left already
     }
-    setDeadline(c, CLOSE_GRACE_MS);
+    later(c, CLOSE_GRACE_MS, function () {
+      abortSocket(c.sock);
+    });
+  }
+
+  /** Sends the last bytes, then closes once the client is quiet (see the top). */
+  function answer(c: Conn, text: string): void {
+    if (c.state >= LINGERING) return;
+    c.state = LINGERING;
+    c.buf = '';
+    c.until = getTime() + LINGER_MAX_S;
+    try {
+      c.sock.write(text);
+    } catch (e) {
+      // the client left already
+    }
+    later(c, LINGER_MS, close);
   }
 
   function fail(c: Conn, status: number, code: string, message: string, extra?: any): void {
@@ -106,10 +135,10 @@ export function startHttp(port: number, o: HttpOptions): any {
     headers['Content-Encoding'] = 'gzip';
     headers['Content-Length'] = String(size);
     const sock = c.sock;
-    c.state = 3;
+    c.state = STREAMING;
     let at = 0;
     function more(): void {
-      if (at >= size || c.state === 2) return;
+      if (at >= size || c.state !== STREAMING) return;
       const chunk = storage.read(PAGE, at, PAGE_CHUNK) || '';
       at += PAGE_CHUNK;
       if (at >= size) answer(c, chunk);
@@ -117,11 +146,11 @@ export function startHttp(port: number, o: HttpOptions): any {
     }
     sock.write(responseHead(200, headers));
     sock.on('drain', more);
-    setDeadline(c, o.limits().http_timeout_s * 1000);
+    later(c, o.limits().http_timeout_s * 1000, expired);
   }
 
   function handle(c: Conn, req: HttpRequest): void {
-    c.state = 1;
+    c.state = ANSWERING;
     const token = sessionToken(req.headers);
     const path = req.path;
     if (path === '/ws') {
@@ -130,7 +159,7 @@ export function startHttp(port: number, o: HttpOptions): any {
       // the WebSocket server owns the connection (and its slot) now
       stopTimer(c);
       conns.splice(conns.indexOf(c), 1);
-      c.state = 2;
+      c.state = CLOSING;
       return;
     }
     if (path === '/' || path === '/index.html') {
@@ -142,7 +171,7 @@ export function startHttp(port: number, o: HttpOptions): any {
     const body: any = req.body.length ? parseJson(req.body) : undefined;
     if (req.body.length && body === undefined) return fail(c, 400, 'bad_request', 'The body is not valid JSON.');
     // a device call waits for the device: give it its own deadline
-    if (path.substr(path.length - 5) === '/call') setDeadline(c, CALL_GRACE_MS + ((body && body.timeout_ms) > 0 ? Math.min(body.timeout_ms, 60000) : 5000));
+    if (path.substr(path.length - 5) === '/call') later(c, CALL_GRACE_MS + ((body && body.timeout_ms) > 0 ? Math.min(body.timeout_ms, 60000) : 5000), expired);
     try {
       route(o.core, req, body, token, c.client, o.now, function (status, obj, headers) {
         answer(c, jsonResponse(status, obj, headers));
@@ -153,7 +182,8 @@ export function startHttp(port: number, o: HttpOptions): any {
   }
 
   function receive(c: Conn, data: string): void {
-    if (c.state !== 0) return; // answered or answering: the rest is ignored
+    if (c.state === LINGERING && getTime() < c.until) later(c, LINGER_MS, close); // not quiet yet
+    if (c.state !== READING) return; // the bytes after a request are dropped
     c.buf += data;
     const lim = o.limits();
     const r = readRequest(c.buf, { head: MAX_HEAD, body: lim.http_body });
@@ -175,7 +205,10 @@ export function startHttp(port: number, o: HttpOptions): any {
     sock.on('data', function () {
       if (answered) return;
       answered = true;
-      sock.end(jsonResponse(503, { error: { code: 'busy', message: 'Busy: try again.' } }, { 'Retry-After': '1' }));
+      sock.write(jsonResponse(503, { error: { code: 'busy', message: 'Busy: try again.' } }, { 'Retry-After': '1' }));
+      setTimeout(function () {
+        sock.end();
+      }, LINGER_MS);
     });
     sock.on('close', function () {
       overflow--;
@@ -186,7 +219,7 @@ export function startHttp(port: number, o: HttpOptions): any {
   const server = require('net').createServer(function (sock: any) {
     const lim = o.limits();
     if (conns.length >= lim.http_conns) return refuseBusy(sock);
-    const c: Conn = { sock: sock, buf: '', timer: undefined, state: 0, client: clientAddress(sock) };
+    const c: Conn = { sock: sock, buf: '', timer: undefined, state: READING, client: clientAddress(sock), until: 0 };
     conns.push(c);
     sock.on('data', function (d: string) {
       receive(c, d);
@@ -195,10 +228,10 @@ export function startHttp(port: number, o: HttpOptions): any {
       stopTimer(c);
       const i = conns.indexOf(c);
       if (i >= 0) conns.splice(i, 1);
-      c.state = 2;
+      c.state = CLOSING;
       c.buf = '';
     });
-    setDeadline(c, lim.http_timeout_s * 1000);
+    later(c, lim.http_timeout_s * 1000, expired);
   });
   server.listen(port);
   return server;
