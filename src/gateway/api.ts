@@ -2,7 +2,7 @@
 // offers its shell and the admin API (Gateway): each admin operation returns
 // undefined when done, or the AdminError that refused it. See core.ts.
 import type { Crypto } from '../crypto/types';
-import type { AdminError } from './admin/types';
+import type { AdminError, ApproveOptions } from './admin/types';
 import type { DeviceView, GatewayEvent, StatusCounts } from './admin/wire';
 import type { CallDone } from './calls';
 import type { Config } from './config';
@@ -37,7 +37,7 @@ export interface Gateway {
   /** A message on one of the gateway's topics (connect requests, envelopes). */
   onMessage(topic: string, payload: string): void;
   call(id: string, method: string, params: any, timeoutMs: number, done: CallDone): AdminError | undefined;
-  approve(id: string, psk: string | undefined): AdminError | undefined;
+  approve(id: string, psk: string | undefined, o: ApproveOptions): AdminError | undefined;
   reject(id: string): AdminError | undefined;
   revoke(id: string): AdminError | undefined;
   remove(id: string): AdminError | undefined;

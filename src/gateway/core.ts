@@ -21,7 +21,7 @@ import { clockIsSet, connectTopic, deviceRxTopic, gatewayRxTopic, REVOKED_METHOD
 import { notificationText, requestText } from '../protocol/jsonrpc';
 import type { DeviceView, GatewayEvent } from './admin/wire';
 import { adminError, FLASH_FULL } from './admin/types';
-import type { AdminError } from './admin/types';
+import type { AdminError, ApproveOptions } from './admin/types';
 import type { Gateway, GatewayEnv } from './api';
 import { createCalls } from './calls';
 import type { CallDone } from './calls';
@@ -119,7 +119,7 @@ export function createGateway(env: GatewayEnv): Gateway {
     return undefined;
   }
 
-  function approve(id: string, psk: string | undefined): AdminError | undefined {
+  function approve(id: string, psk: string | undefined, o: ApproveOptions): AdminError | undefined {
     const p = reg.request(id);
     if (!p) return reg.record(id) ? conflict(id, ' is not pending.') : unknown(id);
     let hashHex = '';
@@ -134,7 +134,7 @@ export function createGateway(env: GatewayEnv): Gateway {
       hashHex = toHex(hash);
     } else if (p.pr) return adminError(409, 'psk_required', 'The device needs its PSK.');
     const old = reg.cold(id);
-    const c = enroll.newSession(id, p.pk, p.n || (old ? old.n : ''), hashHex, old ? old.a : null);
+    const c = enroll.newSession(id, p.pk, p.n || (old ? old.n : ''), hashHex, o.pskWeak, old ? old.a : null);
     if (!c) return adminError(400, 'bad_key', 'Bad device key, or flash full.');
     // A full QoS 1 window (PUBACKs queued behind a burst of device traffic)
     // refuses the publish: send it at QoS 0 rather than leave the device
@@ -159,6 +159,7 @@ export function createGateway(env: GatewayEnv): Gateway {
     envelopes.seal(id, h, notificationText(REVOKED_METHOD), 1); // best effort
     const c = reg.cold(id) as Cold;
     c.g = c.k = c.p = '';
+    delete c.w;
     c.s = 'revoked';
     if (!reg.putCold(id, c)) return FLASH_FULL;
     endSession(h);

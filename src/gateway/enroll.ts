@@ -29,7 +29,8 @@ export interface Enrollment {
    * (only its public half and the derived keys are kept), on flash first.
    * Undefined for a low-order key or when flash refused the write.
    */
-  newSession(id: string, pk: string, name: string, psk: string, allow: string[] | null): Cold | undefined;
+  /** `pskWeak`: the PSK (hash `psk`) is easy to guess. */
+  newSession(id: string, pk: string, name: string, psk: string, pskWeak: boolean, allow: string[] | null): Cold | undefined;
   /** The approval fields of §3.2 for the session `c` of `id`. */
   approval(id: string, c: Cold): Approval;
 }
@@ -70,7 +71,7 @@ export function createEnrollment(cx: Context): Enrollment {
         }
         if (q.pubkey === c.pk) return reply(connectApprovedText(q.id, approval(id, c)));
         // a PSK holder with a new key: a new session, no admin needed
-        const n = newSession(id, q.pubkey, q.name || c.n, c.p, c.a);
+        const n = newSession(id, q.pubkey, q.name || c.n, c.p, !!c.w, c.a);
         reply(n ? connectApprovedText(q.id, approval(id, n)) : connectErrorText(q.id, 'request refused'));
         return changed(id);
       }
@@ -132,7 +133,7 @@ export function createEnrollment(cx: Context): Enrollment {
     refused.push([id, mono]);
   }
 
-  function newSession(id: string, pk: string, name: string, psk: string, allow: string[] | null): Cold | undefined {
+  function newSession(id: string, pk: string, name: string, psk: string, pskWeak: boolean, allow: string[] | null): Cold | undefined {
     const kp = newKeyPair(crypto);
     const keys = deriveSessionKeys(crypto, kp.privateKey, fromHex(pk) as Uint8Array);
     if (!keys) return undefined; // a low-order public key
@@ -147,6 +148,7 @@ export function createEnrollment(cx: Context): Enrollment {
       t: wall() || null,
       s: 'approved',
     };
+    if (psk && pskWeak) c.w = 1;
     if (!reg.putCold(id, c)) return undefined;
     const old = reg.record(id);
     const h = newHot(c, env.mono());

@@ -45,7 +45,7 @@ function connectAndApprove(accepts: (qos: number) => boolean): Sent[] {
   gw.onMessage('jrpc/connect/request', JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'connect', params: { device_id: ID, pubkey } }));
   assert.is(gw.device(ID).status, 'pending');
   sent.length = 0; // the connect reply ("pending") is not under test
-  assert.is(gw.approve(ID, undefined), undefined);
+  assert.is(gw.approve(ID, undefined, { pskWeak: false }), undefined);
   assert.is(gw.device(ID).status, 'approved');
   return sent;
 }
