@@ -5,7 +5,8 @@ export const hooks = {
   event: (_ev: any) => {},
   up: () => {},
   down: () => {},
-  unauthorized: () => {},
+  /** the session is gone; `notice` says why when the page itself ended it */
+  unauthorized: (_notice?: string) => {},
 };
 
 export class RpcError extends Error {

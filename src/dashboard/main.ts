@@ -62,7 +62,7 @@ function render(): void {
   });
 }
 
-function loggedOut(): void {
+function loggedOut(notice?: string): void {
   authed = false;
   if (view && view.leave) view.leave();
   view = null;
@@ -74,7 +74,7 @@ function loggedOut(): void {
     loginView(() => {
       fill(main, h('p', { className: 'muted' }, 'Connecting…'));
       connect();
-    }),
+    }, notice),
   );
 }
 

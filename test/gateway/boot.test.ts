@@ -48,8 +48,9 @@ async function boot(dir: string, o: { telnet?: boolean } = {}): Promise<Interpre
 test('first boot without a password: one is made, printed once, stored hashed; telnet goes off', async () => {
   const dir = await flashWith(JSON.stringify({ broker: 'mqtt://127.0.0.1:' + broker.port }));
   const emu = await boot(dir, { telnet: true });
-  const line = await emu.waitForOutput(/admin password \(shown once\): \S+/, 30000);
-  const pw = line.split(': ')[1];
+  // up to the line's end: console output arrives in pieces, and \S+ alone could match half of it
+  const line = await emu.waitForOutput(/admin password \(shown once\): \S+\r?\n/, 30000);
+  const pw = line.split(': ')[1].trim();
   await emu.waitForOutput('mqtt: connected', 30000);
   assert.not.ok(await acceptsConnections(emu.hostPort(TELNET_PORT)), 'the telnet REPL is off');
   const admin = new Admin('http://127.0.0.1:' + emu.hostPort(80));

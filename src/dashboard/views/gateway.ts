@@ -1,7 +1,7 @@
 // Gateway status (MQTT, clock, uptime, memory, device counts) and the password change.
 import { h, fill } from '../dom';
 import { duration } from '../format';
-import { call } from '../live';
+import { call, disconnect, hooks } from '../live';
 import { rest } from '../rest';
 import { setStatus, state } from '../state';
 import { act, field, say, type View } from '../ui';
@@ -29,6 +29,9 @@ export function gatewayView(): View {
         act(save, async () => {
           await rest('POST', '/api/password', { old: old.value, new: next.value });
           old.value = next.value = again.value = '';
+          // the gateway ends every session on a password change, this one too
+          disconnect();
+          hooks.unauthorized('Password changed: every session has ended. Log in with the new password.');
           return 'Password changed';
         });
       },

@@ -3,7 +3,7 @@ import { h } from '../dom';
 import { rest } from '../rest';
 import { field } from '../ui';
 
-export function loginView(done: () => void): HTMLElement {
+export function loginView(done: () => void, notice?: string): HTMLElement {
   const pass = h('input', { type: 'password', name: 'password', required: true, autocomplete: 'current-password' }) as HTMLInputElement;
   const error = h('p', { className: 'bad', role: 'alert' });
   const go = h('button', { type: 'submit' }, 'Log in') as HTMLButtonElement;
@@ -27,6 +27,7 @@ export function loginView(done: () => void): HTMLElement {
       },
     },
     h('h2', null, 'Log in'),
+    notice ? h('p', { role: 'status' }, notice) : null,
     field('Admin password', pass),
     error,
     go,
