@@ -45,7 +45,7 @@ const imageBuilds = images
           // built-ins have none either); unsafe_proto: [].slice for
           // Array.prototype.slice. The other unsafe_* options can change results
           // (NaN comparisons, dropped `new` on built-ins): off.
-          compress: { passes: 3, unsafe_arrows: false, arrows: false, pure_getters: true, unsafe_proto: true, inline: 2, sequences: false },
+          compress: { passes: 3, unsafe_arrows: false, arrows: false, pure_getters: true, unsafe_proto: true, inline: 2, sequences: false, hoist_vars: true },
           mangle: true,
           format: { comments: false, ascii_only: true },
         }),
