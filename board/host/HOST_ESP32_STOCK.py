@@ -26,6 +26,7 @@ info = {
      'DEFINES+=-DGATEWAY_HOST_BOARD=1',
      'SOURCES += libs/mqtt-gateway/host/host_board.c',
      'LDFLAGS += -Wl,--wrap=jswrap_io_peek',
+     'LDFLAGS += -Wl,--wrap=jshFlashRead', # Storage read from a mapping, as the ESP32 does (host_board.c)
      'JSMODULESOURCES += Wifi:libs/mqtt-gateway/host/Wifi.js',
      'LINUX=1',
    ]
