@@ -31,9 +31,10 @@ import {
   resultText,
 } from '../protocol/jsonrpc';
 import type { RpcId } from '../protocol/jsonrpc';
-import { deriveSessionKeys, newKeyPair } from '../protocol/keys';
+import type { SessionKeys } from '../protocol/keys';
 import { nextNonce } from '../protocol/counter';
 import type { Config } from './config';
+import { createKeyMaker } from './key-maker';
 import { METHODS } from './methods';
 import { DEFAULT_ALLOW, Registry, hotKeys } from './registry';
 import type { Cold, Hot, Pending } from './registry';
@@ -89,7 +90,8 @@ export interface Gateway {
   topic(rest: string): string;
   onMessage(topic: string, payload: string): void;
   call(id: string, method: string, params: any, timeoutMs: number, cb: (timedOut: boolean, reply?: CallResult) => void): Refusal | undefined;
-  approve(id: string, psk: string | undefined): Refusal | undefined;
+  /** `done` gets the refusal, or undefined once approved (at once on native crypto; stock firmware's keys take seconds). */
+  approve(id: string, psk: string | undefined, done: (r: Refusal | undefined) => void): void;
   reject(id: string): Refusal | undefined;
   revoke(id: string): Refusal | undefined;
   remove(id: string): Refusal | undefined;
@@ -133,6 +135,8 @@ export function createGateway(env: GatewayEnv): Gateway {
   const pending = reg.pending;
   const listeners: ((ev: any) => void)[] = [];
   const calls: { [rpcId: string]: OutCall } = {};
+  const keyMaker = createKeyMaker(crypto);
+  const making: { [key: string]: boolean } = {}; // '#' + id: a session's keys are being made
   let callCount = 0;
   const refused: any[] = []; // [id, mono] of unknown ids refused lately
   let seenId = ''; // device id named by the envelope being opened
@@ -215,10 +219,15 @@ export function createGateway(env: GatewayEnv): Gateway {
           return reply(connectErrorText(q.id, 'psk proof missing or wrong'));
         }
         if (q.pubkey === c.pk) return reply(connectApprovedText(q.id, approval(id, c)));
-        // a PSK holder with a new key: a new session, no admin needed
-        const n = newSession(id, q.pubkey, q.name || c.n, c.p, c.a);
-        reply(n ? connectApprovedText(q.id, approval(id, n)) : connectErrorText(q.id, 'request refused'));
-        return changed(id);
+        // a PSK holder with a new key: a new session, no admin needed (the
+        // reply follows when its keys are made; meanwhile requests get none)
+        if (making['#' + id]) return;
+        return newSession(id, q.pubkey, q.name || c.n, c.p, c.a, function () {
+          return hot['#' + id] === h && !!h.k;
+        }, function (r, n) {
+          reply(n ? connectApprovedText(q.id, approval(id, n)) : connectErrorText(q.id, 'request refused'));
+          if (n) changed(id);
+        });
       }
       if (q.pubkey === c.pk) {
         if (p) {
@@ -278,16 +287,28 @@ export function createGateway(env: GatewayEnv): Gateway {
   /**
    * A new session for `id` with the device key `pk`: a fresh gateway key pair
    * (only its public half and the derived keys are kept), on flash first.
+   * `done` gets it once the keys are made, unless `still()` says the request
+   * changed meanwhile (a newer key, a reject, a revoke).
    */
-  function newSession(id: string, pk: string, name: string, psk: string, allow: string[] | null): Cold | undefined {
-    const kp = newKeyPair(crypto);
-    const keys = deriveSessionKeys(crypto, kp.privateKey, fromHex(pk) as Uint8Array);
-    if (!keys) return undefined; // a low-order public key
+  function newSession(
+    id: string, pk: string, name: string, psk: string, allow: string[] | null,
+    still: () => boolean, done: (r: Refusal | undefined, c?: Cold) => void,
+  ): void {
+    making['#' + id] = true;
+    keyMaker.make(fromHex(pk) as Uint8Array, function (made) {
+      delete making['#' + id];
+      if (!still()) return done(conflict(id, ' changed meanwhile: try again.'));
+      const c = made && storeSession(id, pk, name, psk, allow, toHex(made.gatewayPublic), made.keys);
+      done(c ? undefined : refusal(400, 'bad_key', 'Bad device key, or flash full.'), c);
+    });
+  }
+
+  function storeSession(id: string, pk: string, name: string, psk: string, allow: string[] | null, g: string, keys: SessionKeys): Cold | undefined {
     const c: Cold = {
       id: id,
       n: name,
       pk: pk,
-      g: toHex(kp.publicKey),
+      g: g,
       k: toHex(keys.hmacKey) + toHex(keys.encKey),
       p: psk,
       a: allow,
@@ -337,7 +358,7 @@ export function createGateway(env: GatewayEnv): Gateway {
     const kind = r.kind;
     const rid = r.id as RpcId;
     const answer = function (text: string): void {
-      if (kind === 'request') seal(id, h, text);
+      if (kind === 'request') seal(id, h, text, 0, rid);
     };
     if (kind === 'response') return answered(id, rid, r.message);
     if (!h.f) {
@@ -409,7 +430,7 @@ export function createGateway(env: GatewayEnv): Gateway {
    * go out. Answers go at QoS 0 (a burst of them must not fill the QoS 1
    * in-flight window; the device retries), messages the gateway starts at QoS 1.
    */
-  function seal(id: string, h: Hot, text: string, qos?: number): boolean {
+  function seal(id: string, h: Hot, text: string, qos?: number, answerTo?: RpcId): boolean {
     const n = nextNonce({ last: h.t, reserved: h.R }, SEND_RESERVE);
     if (!n || !h.k) return false;
     if (n.persist) {
@@ -428,6 +449,8 @@ export function createGateway(env: GatewayEnv): Gateway {
       nonce: n.nonce,
       timestamp: Math.floor(env.clock()),
       plaintext: text,
+      // an answer's method and id are known: its text need not be read back
+      rpc: answerTo !== undefined ? { method: '', id: answerTo } : undefined,
     });
     h.ct++;
     return sendPlain(id, sealed, qos || 0);
@@ -479,9 +502,10 @@ export function createGateway(env: GatewayEnv): Gateway {
 
   // ---- admin operations on devices
 
-  function approve(id: string, psk: string | undefined): Refusal | undefined {
+  function approve(id: string, psk: string | undefined, done: (r: Refusal | undefined) => void): void {
     const p = pending['#' + id];
-    if (!p) return hot['#' + id] ? conflict(id, ' is not pending.') : unknown(id);
+    if (!p) return done(hot['#' + id] ? conflict(id, ' is not pending.') : unknown(id));
+    if (making['#' + id]) return done(conflict(id, ' is being approved.'));
     let hashHex = '';
     if (psk) {
       const hash = pskHash(crypto, psk);
@@ -489,20 +513,23 @@ export function createGateway(env: GatewayEnv): Gateway {
       if (p.pr) q.pskProof = p.pr;
       if (!checkPskProof(crypto, hash, q)) {
         security('psk proof', id);
-        return refusal(409, 'psk_mismatch', p.pr ? 'Wrong PSK.' : 'The device has no PSK.');
+        return done(refusal(409, 'psk_mismatch', p.pr ? 'Wrong PSK.' : 'The device has no PSK.'));
       }
       hashHex = toHex(hash);
-    } else if (p.pr) return refusal(409, 'psk_required', 'The device needs its PSK.');
+    } else if (p.pr) return done(refusal(409, 'psk_required', 'The device needs its PSK.'));
     const old = reg.cold(id);
-    const c = newSession(id, p.pk, p.n || (old ? old.n : ''), hashHex, old ? old.a : null);
-    if (!c) return refusal(400, 'bad_key', 'Bad device key, or flash full.');
-    // A full QoS 1 window (PUBACKs queued behind a burst of device traffic)
-    // refuses the publish: send it at QoS 0 rather than leave the device
-    // waiting for its next connect request (60 s while pending).
-    const text = approvedNotificationText(approval(id, c));
-    if (!sendPlain(id, text, 1)) sendPlain(id, text, 0);
-    changed(id);
-    return undefined;
+    newSession(id, p.pk, p.n || (old ? old.n : ''), hashHex, old ? old.a : null, function () {
+      return pending['#' + id] === p;
+    }, function (r, c) {
+      if (!c) return done(r);
+      // A full QoS 1 window (PUBACKs queued behind a burst of device traffic)
+      // refuses the publish: send it at QoS 0 rather than leave the device
+      // waiting for its next connect request (60 s while pending).
+      const text = approvedNotificationText(approval(id, c));
+      if (!sendPlain(id, text, 1)) sendPlain(id, text, 0);
+      changed(id);
+      done(undefined);
+    });
   }
 
   function reject(id: string): Refusal | undefined {
@@ -619,6 +646,7 @@ export function createGateway(env: GatewayEnv): Gateway {
     sec: sec,
     start: function () {
       reg.load(env.mono());
+      keyMaker.prepare(); // the first approval's key pair
       sweeper = setInterval(sweep, SWEEP_MS);
     },
     stop: function () {

@@ -10,7 +10,7 @@
 //   gw.st   nonce high-water marks, send-counter reserves and last-seen
 //           times, written behind (at most every STATE_EVERY_S seconds) and
 //           right away when a send reserve runs out.
-import { fromBytes, fromHex, toBytes } from '../protocol/bytes';
+import { fromBytes, fromHex } from '../protocol/bytes';
 import { SlotFile } from './store';
 import type { StorageLike } from './store';
 
@@ -218,7 +218,7 @@ export class Registry {
   }
 }
 
-/** The session keys held in a hot record. */
-export function hotKeys(h: Hot): { hmacKey: Uint8Array; encKey: Uint8Array } {
-  return { hmacKey: toBytes(h.k.substr(0, 32)), encKey: toBytes(h.k.substr(32)) };
+/** The session keys held in a hot record, as byte strings (the envelope calls take them as they are). */
+export function hotKeys(h: Hot): { hmacKey: string; encKey: string } {
+  return { hmacKey: h.k.substr(0, 32), encKey: h.k.substr(32) };
 }
