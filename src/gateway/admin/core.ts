@@ -144,7 +144,9 @@ export function createAdminCore(a: AdminEnv): AdminCore {
         return reply(null, gw.device(id));
       case 'device.approve':
         if (p.psk !== undefined && p.psk !== null && (!isStr(p.psk) || p.psk.length > 256)) return reply(bad('psk: at most 256 characters.'));
-        return done(reply, gw.approve(id, p.psk || undefined), gw.device(id));
+        return gw.approve(id, p.psk || undefined, function (r) {
+          done(reply, r, gw.device(id));
+        });
       case 'device.reject':
         return done(reply, gw.reject(id), { ok: true });
       case 'device.revoke':

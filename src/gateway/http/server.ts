@@ -16,6 +16,7 @@ const MAX_HEADERS = 2048;
 const PAGE = 'dash.html.gz';
 const PAGE_CHUNK = 1024;
 const CALL_GRACE_MS = 30000; // extra deadline for a device call in progress
+const APPROVE_MS = 60000; // an approval waits for its keys: seconds of sliced X25519 on stock firmware
 
 export interface HttpOptions {
   core: AdminCore;
@@ -169,6 +170,7 @@ export function startHttp(port: number, o: HttpOptions): any {
       body = '';
       // a device call waits for the device: give it its own deadline
       if (path.substr(path.length - 5) === '/call') deadline(c, CALL_GRACE_MS + ((parsed && parsed.timeout_ms) > 0 ? Math.min(parsed.timeout_ms, 60000) : 5000));
+      else if (path.substr(path.length - 8) === '/approve') deadline(c, APPROVE_MS);
       try {
         route(o.core, method, path, parsed, token, o.now(), function (status, obj, headers) {
           sendJson(c, status, obj, headers);
