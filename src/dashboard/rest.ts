@@ -6,7 +6,8 @@ export async function rest(method: string, path: string, body?: unknown): Promis
   try {
     r = await fetch(path, {
       method,
-      headers: body ? { 'Content-Type': 'application/json' } : {},
+      // every state change says it sends JSON: the gateway refuses others (cross-site forms)
+      headers: method === 'GET' ? {} : { 'Content-Type': 'application/json' },
       body: body ? JSON.stringify(body) : undefined,
     });
   } catch {

@@ -40,7 +40,7 @@ export interface DeviceOptions {
   prefix?: string;
   /** Default timeout of call(), ms; default 10000. */
   callTimeoutMs?: number;
-  /** A ping goes out when nothing authentic was heard for this long, ms; default 20000 (gateway: offline after 60 s). */
+  /** A heartbeat (ping, or a sealed `time` call) goes out when nothing authentic was heard for this long, ms; default 20000 (gateway: offline after 60 s). */
   heartbeatMs?: number;
   /** Connect request repeated after this long without a reply, ms; default 10000. */
   retryMs?: number;

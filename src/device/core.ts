@@ -34,6 +34,7 @@ import {
   gatewayRxTopic,
   fromHex,
   isHex,
+  isObject,
   nextNonce,
   notificationText,
   openEnvelope,
@@ -170,8 +171,8 @@ export function createDeviceCore(c: Crypto, o: DeviceOptions, io: DeviceIO, save
     if (ring.keys && gatewayPubkey === ring.gw) {
       // The gateway confirms the session this device holds.
       expecting = false;
-      clock.learn(time);
-      lastHeard = io.now() - heartbeat; // check it with a ping now
+      clock.learn(time, false);
+      lastHeard = io.now() - heartbeat; // check it with a heartbeat now
       return;
     }
     // Without a PSK nothing proves a new gateway key while a session exists (§3.4 never re-keys then).
@@ -184,7 +185,7 @@ export function createDeviceCore(c: Crypto, o: DeviceOptions, io: DeviceIO, save
     connectDue = 0;
     misses = 0;
     lastHeard = io.now() - heartbeat;
-    clock.learn(time);
+    clock.learn(time, false);
     save();
     setStatus('approved');
   }
@@ -229,6 +230,8 @@ export function createDeviceCore(c: Crypto, o: DeviceOptions, io: DeviceIO, save
       return;
     }
     out.remove(call);
+    // the one source of time once the device holds session keys (§3.2)
+    if (!err && call.method === 'time' && isObject(m.result)) clock.learn(m.result.unix, true);
     if (err) call.cb({ code: err.code, message: err.message, data: err.data });
     else call.cb(null, m.result);
   }
@@ -266,7 +269,6 @@ export function createDeviceCore(c: Crypto, o: DeviceOptions, io: DeviceIO, save
     counts.received++;
     lastHeard = io.now();
     misses = 0;
-    clock.learn(r.envelope.timestamp);
     setStatus('authorized');
     const m = codec ? codec.parse(r.plaintext) : r.message;
     if (r.kind === 'response') answered(m);
@@ -334,7 +336,8 @@ export function createDeviceCore(c: Crypto, o: DeviceOptions, io: DeviceIO, save
       if (connectDue && now >= connectDue) sendConnect();
       if (ring.keys && !pinging && now - lastHeard >= heartbeat && clock.ok()) {
         pinging = true;
-        core.call('ping', undefined, function () {
+        // a `time` call while only an approval has set the clock, and now and then after
+        core.call(clock.wantsTime() ? 'time' : 'ping', undefined, function () {
           pinging = false;
         });
       }
@@ -347,7 +350,7 @@ export function createDeviceCore(c: Crypto, o: DeviceOptions, io: DeviceIO, save
       const id = ring.tx.last + 1; // the nonce it goes out with: never reused in this session
       const text = wire(requestText(id, method, params));
       if (!sendSealed(text)) return cb({ code: NOT_SENT, message: 'could not seal or send' });
-      out.add({ id: id, text: text, cb: cb, due: io.now() + (timeoutMs || callTimeout), echoed: false });
+      out.add({ id: id, method: method, text: text, cb: cb, due: io.now() + (timeoutMs || callTimeout), echoed: false });
     },
     notify: function (method, params) {
       const text = wire(notificationText(method, params));

@@ -7,6 +7,7 @@ import type { CallCallback } from './api';
 export interface PendingCall {
   /** the JSON-RPC id: the nonce the call first went out with */
   id: number;
+  method: string;
   /** the request as sent, for the repeat with the echo */
   text: string;
   cb: CallCallback;

@@ -3,7 +3,7 @@
 // undefined when done, or the AdminError that refused it (approve hands it to
 // a callback: its keys can take seconds). See core.ts.
 import type { Crypto } from '../crypto/types';
-import type { AdminError } from './admin/types';
+import type { AdminError, ApproveOptions } from './admin/types';
 import type { DeviceView, GatewayEvent, StatusCounts } from './admin/wire';
 import type { CallDone } from './calls';
 import type { Config } from './config';
@@ -39,7 +39,7 @@ export interface Gateway {
   onMessage(topic: string, payload: string): void;
   call(id: string, method: string, params: any, timeoutMs: number, done: CallDone): AdminError | undefined;
   /** `done` gets the refusal, or undefined once approved (at once on native crypto; stock firmware's keys take seconds). */
-  approve(id: string, psk: string | undefined, done: (err: AdminError | undefined) => void): void;
+  approve(id: string, psk: string | undefined, o: ApproveOptions, done: (err: AdminError | undefined) => void): void;
   reject(id: string): AdminError | undefined;
   revoke(id: string): AdminError | undefined;
   remove(id: string): AdminError | undefined;

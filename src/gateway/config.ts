@@ -2,8 +2,9 @@
 // throws: every bad field is reported in `errors` and replaced by its safe
 // default, so a broken file gives a clear console message, not a dead gateway.
 import { parseMqttUrl } from '../mqtt/checks';
-import { isHex, isNum, isObject, isStr } from '../protocol/bytes';
+import { isNum, isObject, isStr } from '../protocol/bytes';
 import { CONNECT_GAP_S, DEFAULT_PREFIX, MAX_ENVELOPE_BYTES, MAX_PENDING, OFFLINE_AFTER_S, RATE_BURST, RATE_PER_S } from '../protocol/constants';
+import { isPasswordHash } from './admin/password';
 
 export interface Limits {
   envelope: number; // max envelope bytes on P/gateway/rx
@@ -18,11 +19,15 @@ export interface Limits {
 }
 
 export interface Config {
-  broker: string; // mqtt://host[:port]
+  broker: string; // mqtt://host[:port] or mqtts://host[:port]
+  /** mqtts: the broker's CA (or its own self-signed) certificate, base64 of the DER form */
+  broker_ca: string;
+  /** send username/password over plain mqtt:// anyway (anyone on the path reads them) */
+  allow_plain_credentials: boolean;
   username: string;
   password: string;
   prefix: string;
-  admin: string; // "<salt hex>:<hash hex>" of the admin password, "" = none yet
+  admin: string; // "<iterations>:<salt hex>:<hash hex>" of the admin password (admin/password.ts), "" = none yet
   offline_timeout: number;
   telnet: string; // "off" | "locked"
   console_password: string; // for telnet "locked": the password that unlocks the console
@@ -33,6 +38,8 @@ export interface Config {
 export function defaultConfig(): Config {
   return {
     broker: 'mqtt://127.0.0.1:1883',
+    broker_ca: '',
+    allow_plain_credentials: false,
     username: '',
     password: '',
     prefix: DEFAULT_PREFIX,
@@ -62,20 +69,42 @@ const LIMIT_RANGES: { [k: string]: number[] } = {
   rate: [1, 1000],
   burst: [1, 2000],
   connect_s: [0, 3600],
-  http_conns: [1, 16],
+  http_conns: [1, 6], // the ESP32 has about ten sockets; MQTT, SNTP and three admin browsers need theirs
   http_body: [256, 65536],
   http_timeout_s: [1, 120],
   nonce_flush_s: [1, 3600],
 };
 
-/** "mqtt://host[:port]" (the MQTT client's URL form) → {host, port}; undefined when not of that form. */
-export function parseBrokerUrl(url: string): { host: string; port: number } | undefined {
-  if (!isStr(url) || url.indexOf('mqtt://') !== 0) return undefined;
+export interface Broker {
+  host: string;
+  port: number;
+  /** mqtts:// */
+  tls: boolean;
+}
+
+/** "mqtt://host[:port]" or "mqtts://host[:port]" → {host, port, tls}; undefined when not of that form. */
+export function parseBrokerUrl(url: string): Broker | undefined {
+  if (!isStr(url)) return undefined;
+  const tls = url.indexOf('mqtts://') === 0;
+  if (!tls && url.indexOf('mqtt://') !== 0) return undefined;
   try {
-    return parseMqttUrl(url);
+    // the MQTT client's URL form; mqtts differs only in its default port
+    const rest = url.substr(tls ? 8 : 7);
+    const u = parseMqttUrl('mqtt://' + rest);
+    return { host: u.host, port: tls && rest.indexOf(':') < 0 ? 8883 : u.port, tls: tls };
   } catch (e) {
     return undefined;
   }
+}
+
+/**
+ * Why the gateway must not connect with this configuration, or undefined:
+ * broker credentials go over plain mqtt:// only when the config says so.
+ */
+export function credentialProblem(cfg: Config): string | undefined {
+  const b = parseBrokerUrl(cfg.broker);
+  if (!b || b.tls || cfg.allow_plain_credentials || (cfg.username === '' && cfg.password === '')) return undefined;
+  return 'the broker username/password would travel in clear over mqtt://: use mqtts:// (with broker_ca), or set allow_plain_credentials to true';
 }
 
 /** A topic prefix: 1–64 of A-Z a-z 0-9 _ . - and inner '/' (no MQTT wildcards). */
@@ -91,13 +120,6 @@ export function validPrefix(p: any): boolean {
 
 function isIdChar(c: string): boolean {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c === '_' || c === '.' || c === '-';
-}
-
-/** "salt:hash", both non-empty lowercase hex. */
-function isSaltedHash(s: string): boolean {
-  const i = s.indexOf(':');
-  const n = s.length - i - 1;
-  return i > 0 && n > 0 && isHex(s.substr(0, i), i) && isHex(s.substr(i + 1), n);
 }
 
 function isWholeIn(v: any, range: number[]): boolean {
@@ -119,7 +141,19 @@ const FIELDS: { [k: string]: any[] } = {
     function (v: any) {
       return !!parseBrokerUrl(v);
     },
-    'mqtt://host:port',
+    'mqtt://host:port or mqtts://host:port',
+  ],
+  broker_ca: [
+    function (v: any) {
+      return v === '' || (shortString(v, 6000) && /^[A-Za-z0-9+\/]+=*$/.test(v) && v.length % 4 === 0);
+    },
+    'the base64 of a DER certificate (openssl x509 -in ca.pem -outform der | base64 -w0), or ""',
+  ],
+  allow_plain_credentials: [
+    function (v: any) {
+      return v === true || v === false;
+    },
+    'true or false',
   ],
   username: CREDENTIAL,
   password: CREDENTIAL,
@@ -127,9 +161,9 @@ const FIELDS: { [k: string]: any[] } = {
   prefix: [validPrefix, '1-64 characters of A-Z a-z 0-9 _ . - and inner /'],
   admin: [
     function (v: any) {
-      return v === '' || (isStr(v) && isSaltedHash(v));
+      return v === '' || isPasswordHash(v);
     },
-    '"<salt hex>:<hash hex>"',
+    '"<iterations>:<salt hex>:<hash hex>"',
   ],
   offline_timeout: [
     function (v: any) {
@@ -198,6 +232,8 @@ export function configText(cfg: Config): string {
 export function publicConfig(cfg: Config): any {
   return {
     broker: cfg.broker,
+    broker_ca_set: cfg.broker_ca !== '',
+    allow_plain_credentials: cfg.allow_plain_credentials,
     username_set: cfg.username !== '',
     password_set: cfg.password !== '',
     prefix: cfg.prefix,

@@ -21,7 +21,7 @@ import { clockIsSet, connectTopic, deviceRxTopic, gatewayRxTopic, REVOKED_METHOD
 import { notificationText, requestText } from '../protocol/jsonrpc';
 import type { DeviceView, GatewayEvent } from './admin/wire';
 import { adminError, FLASH_FULL } from './admin/types';
-import type { AdminError } from './admin/types';
+import type { AdminError, ApproveOptions } from './admin/types';
 import type { Gateway, GatewayEnv } from './api';
 import { createCalls } from './calls';
 import type { CallDone } from './calls';
@@ -119,7 +119,7 @@ export function createGateway(env: GatewayEnv): Gateway {
     return undefined;
   }
 
-  function approve(id: string, psk: string | undefined, done: (err: AdminError | undefined) => void): void {
+  function approve(id: string, psk: string | undefined, o: ApproveOptions, done: (err: AdminError | undefined) => void): void {
     const p = reg.request(id);
     if (!p) return done(reg.record(id) ? conflict(id, ' is not pending.') : unknown(id));
     if (enroll.making(id)) return done(conflict(id, ' is being approved.'));
@@ -135,8 +135,10 @@ export function createGateway(env: GatewayEnv): Gateway {
       hashHex = toHex(hash);
     } else if (p.pr) return done(adminError(409, 'psk_required', 'The device needs its PSK.'));
     const old = reg.cold(id);
-    enroll.newSession(id, p.pk, p.n || (old ? old.n : ''), hashHex, old ? old.a : null, function () {
-      return reg.request(id) === p;
+    enroll.newSession(id, p.pk, p.n || (old ? old.n : ''), hashHex, o.pskWeak, old ? old.a : null, function () {
+      // still the key the admin approved (a repeat request with it is fine)
+      const now = reg.request(id);
+      return !!now && now.pk === p.pk;
     }, function (err, c) {
       if (!c) return done(err);
       // A full QoS 1 window (PUBACKs queued behind a burst of device traffic)
@@ -163,6 +165,7 @@ export function createGateway(env: GatewayEnv): Gateway {
     envelopes.seal(id, h, notificationText(REVOKED_METHOD), 1); // best effort
     const c = reg.cold(id) as Cold;
     c.g = c.k = c.p = '';
+    delete c.w;
     c.s = 'revoked';
     if (!reg.putCold(id, c)) return FLASH_FULL;
     endSession(h);

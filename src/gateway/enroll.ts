@@ -38,10 +38,11 @@ export interface Enrollment {
    * `done` gets it once the keys are made (at once on native crypto, seconds
    * later on stock firmware), or the error: 409 when `still()` says the
    * request changed meanwhile (a newer key, a reject, a revoke), 400 for a
-   * low-order key or when flash refused the write.
+   * low-order key or when flash refused the write. `pskWeak`: the PSK (hash
+   * `psk`) is easy to guess.
    */
   newSession(
-    id: string, pk: string, name: string, psk: string, allow: string[] | null,
+    id: string, pk: string, name: string, psk: string, pskWeak: boolean, allow: string[] | null,
     still: () => boolean, done: (err: AdminError | undefined, c?: Cold) => void,
   ): void;
   /** The approval fields of §3.2 for the session `c` of `id`. */
@@ -88,7 +89,7 @@ export function createEnrollment(cx: Context): Enrollment {
         // a PSK holder with a new key: a new session, no admin needed (the
         // reply follows when its keys are made; meanwhile requests get none)
         if (making['#' + id]) return;
-        return newSession(id, q.pubkey, q.name || c.n, c.p, c.a, function () {
+        return newSession(id, q.pubkey, q.name || c.n, c.p, !!c.w, c.a, function () {
           return reg.record(id) === h && hasSession(h);
         }, function (err, n) {
           reply(n ? connectApprovedText(q.id, approval(id, n)) : connectErrorText(q.id, 'request refused'));
@@ -154,19 +155,19 @@ export function createEnrollment(cx: Context): Enrollment {
   }
 
   function newSession(
-    id: string, pk: string, name: string, psk: string, allow: string[] | null,
+    id: string, pk: string, name: string, psk: string, pskWeak: boolean, allow: string[] | null,
     still: () => boolean, done: (err: AdminError | undefined, c?: Cold) => void,
   ): void {
     making['#' + id] = true;
     keyMaker.make(fromHex(pk) as Uint8Array, function (made) {
       delete making['#' + id];
       if (!still()) return done(adminError(409, 'conflict', 'Device ' + id + ' changed meanwhile: try again.'));
-      const c = made && storeSession(id, pk, name, psk, allow, toHex(made.gatewayPublic), made.keys);
+      const c = made && storeSession(id, pk, name, psk, pskWeak, allow, toHex(made.gatewayPublic), made.keys);
       done(c ? undefined : adminError(400, 'bad_key', 'Bad device key, or flash full.'), c);
     });
   }
 
-  function storeSession(id: string, pk: string, name: string, psk: string, allow: string[] | null, g: string, keys: SessionKeys): Cold | undefined {
+  function storeSession(id: string, pk: string, name: string, psk: string, pskWeak: boolean, allow: string[] | null, g: string, keys: SessionKeys): Cold | undefined {
     const c: Cold = {
       id: id,
       n: name,
@@ -178,6 +179,7 @@ export function createEnrollment(cx: Context): Enrollment {
       t: wall() || null,
       s: 'approved',
     };
+    if (psk && pskWeak) c.w = 1;
     if (!reg.putCold(id, c)) return undefined;
     const old = reg.record(id);
     const h = newHot(c, env.mono());

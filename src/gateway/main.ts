@@ -1,47 +1,81 @@
 // Gateway boot (bundled into dist/gateway.js), the shell around the sans-I/O
-// core (core.ts): configuration, console lock-down, Wi-Fi and SNTP on the
-// board, MQTT, the admin HTTP server on port 80, Storage, and one interval
-// that drives the core's tick().
+// core (core.ts): console lock-down first, then configuration, Wi-Fi and SNTP
+// on the board, and only with the radio on (the ESP32's random numbers are
+// random only then) the secrets, the core with one interval that drives its
+// tick(), MQTT, and the admin HTTP server on port 80.
+import { lockConsole } from './console-lock'; // first: its import switches telnet off
 import { deviceCrypto } from '../crypto/espruino';
 import { toHex } from '../protocol/bytes';
 import { connectTopic, gatewayRxTopic, statusTopic } from '../protocol/constants';
 import { createClient } from '../mqtt/client';
 import type { MqttClient } from '../mqtt/client';
 import { systemClock } from '../mqtt/clock';
-import { espruinoTransport } from '../mqtt/espruino-transport';
+import { espruinoTlsTransport, espruinoTransport } from '../mqtt/espruino-transport';
 import { createAdminCore, statusObject } from './admin/core';
 import type { AdminEnv } from './admin/core';
+import { firmwareKdf, hashPassword, randomPassword } from './admin/password';
+import { createSessions } from './admin/sessions';
 import type { GatewayStatus } from './admin/wire';
-import { createSessions, hashPassword, randomPassword } from './admin/sessions';
 import { monoNow } from './clock';
-import { configText, parseConfig } from './config';
+import { configText, credentialProblem, parseBrokerUrl, parseConfig } from './config';
+import type { Broker, Config } from './config';
 import { createGateway } from './core';
 import { startHttp } from './http/server';
 import { readReplaced, replaceFile } from './store';
 
 const CONFIG_FILE = 'gw.cfg';
 const TICK_MS = 1000;
+const WIFI_WAIT_MS = 20000; // Wi-Fi that neither connects nor fails by then: go on (the radio is on)
+
+/**
+ * Runs `next` once the radio is on: the ESP32's RNG register (what stock
+ * firmware reads) and esp_random() (the custom firmware's GatewayCrypto) are
+ * random only while Wi-Fi (or Bluetooth) runs, and a board starts Wi-Fi only
+ * when asked: by Wifi.connect here, or by the firmware restoring saved Wi-Fi
+ * settings right after the boot code has run (hence the timer).
+ */
+function whenRadioOn(cfg: Config, next: () => void): void {
+  let started = false;
+  const go = function (): void {
+    if (started) return;
+    started = true;
+    next();
+  };
+  try {
+    const wifi = require('Wifi');
+    const sntp = function () {
+      wifi.setSNTP('pool.ntp.org', 'UTC0');
+    };
+    if (cfg.wifi.ssid) {
+      setTimeout(go, WIFI_WAIT_MS);
+      wifi.connect(cfg.wifi.ssid, { password: cfg.wifi.password }, function (err: any) {
+        if (err) console.log('wifi: ' + err);
+        else sntp();
+        go();
+      });
+      return;
+    }
+    sntp();
+  } catch (e) {
+    console.log('wifi: ' + e);
+  }
+  setTimeout(go, 0);
+}
 
 function boot(): void {
   const storage = require('Storage');
-  const crypto = deviceCrypto();
   const loaded = parseConfig(readReplaced(storage, CONFIG_FILE));
   const cfg = loaded.cfg;
   for (let i = 0; i < loaded.errors.length; i++) console.log('gw.cfg: ' + loaded.errors[i] + ' (using the default)');
+  lockConsole(cfg.telnet, cfg.console_password);
+  whenRadioOn(cfg, function () {
+    start(storage, cfg);
+  });
+}
 
-  // The telnet REPL gives full control of the gateway: off, or the console
-  // locked with a password (without one, "locked" would lock nothing: off then).
-  try {
-    if (cfg.telnet === 'locked' && cfg.console_password) {
-      E.setPassword(cfg.console_password);
-      E.lockConsole();
-    } else {
-      if (cfg.telnet === 'locked') console.log('telnet: "locked" needs console_password in gw.cfg; switched off instead');
-      require('TelnetServer').setOptions({ mode: 'off' });
-    }
-  } catch (e) {
-    console.log('telnet: could not lock it down: ' + e);
-  }
+function start(storage: any, cfg: Config): void {
+  const crypto = deviceCrypto();
+  const kdf = firmwareKdf();
 
   function saveConfig(): boolean {
     return replaceFile(storage, CONFIG_FILE, configText(cfg));
@@ -49,7 +83,7 @@ function boot(): void {
 
   if (!cfg.admin) {
     const pw = randomPassword(crypto);
-    cfg.admin = hashPassword(crypto, pw);
+    cfg.admin = hashPassword(kdf, crypto, pw);
     if (saveConfig()) console.log('admin password (shown once): ' + pw);
     else console.log('admin password (flash full: until restart): ' + pw);
   }
@@ -77,9 +111,18 @@ function boot(): void {
   const admin: AdminEnv = {
     gw: gw,
     crypto: crypto,
-    sessions: createSessions(crypto, function () {
-      return cfg.admin;
-    }),
+    kdf: kdf,
+    sessions: createSessions(
+      crypto,
+      kdf,
+      function () {
+        return cfg.admin;
+      },
+      function (hash) {
+        cfg.admin = hash;
+        return saveConfig();
+      },
+    ),
     cfg: cfg,
     saveConfig: saveConfig,
     brokerChanged: function () {
@@ -106,10 +149,18 @@ function boot(): void {
 
   let willTopic = '';
   function connectMqtt(): void {
+    const b = parseBrokerUrl(cfg.broker) as Broker; // checked by the config reader
     willTopic = statusTopic(cfg.prefix);
+    const refused = credentialProblem(cfg);
+    if (refused) {
+      mqtt = undefined;
+      console.log('mqtt: not connecting: ' + refused);
+      return;
+    }
     const client = createClient(
       {
-        url: cfg.broker, // checked by the config reader
+        host: b.host,
+        port: b.port,
         clientId: 'gw-' + toHex(crypto.randomBytes(4)),
         keepalive: 30,
         username: cfg.username || undefined,
@@ -119,7 +170,7 @@ function boot(): void {
         backoffMin: 1000,
         backoffMax: 30000,
       },
-      espruinoTransport,
+      b.tls ? espruinoTlsTransport(cfg.broker_ca) : espruinoTransport,
       systemClock,
     );
     mqtt = client;
@@ -151,19 +202,6 @@ function boot(): void {
     now: monoNow,
   });
   console.log('http: admin API on port 80');
-
-  // On the board: join Wi-Fi when configured, then set the clock by SNTP.
-  // (The emulator's Wifi reports itself connected already.)
-  try {
-    const wifi = require('Wifi');
-    const sntp = function () {
-      wifi.setSNTP('pool.ntp.org', 'UTC0');
-    };
-    if (cfg.wifi.ssid) wifi.connect(cfg.wifi.ssid, { password: cfg.wifi.password }, sntp);
-    else sntp();
-  } catch (e) {
-    console.log('wifi: ' + e);
-  }
   connectMqtt();
 }
 

@@ -30,6 +30,8 @@ export interface Cold {
   k: string;
   /** SHA256(psk), 64 hex; "" when the device has no PSK */
   p: string;
+  /** 1: the PSK is easy to guess (psk_weak in the device object); absent otherwise */
+  w?: number;
   /** allow-list; null = the default (DEFAULT_ALLOW) */
   a: string[] | null;
   /** approved_at, Unix seconds; null when the clock was not set then */

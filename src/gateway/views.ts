@@ -25,6 +25,7 @@ export function deviceView(reg: Registry, id: string): DeviceView | undefined {
     pubkey: own ? (c as Cold).pk : (p as Pending).pk,
     key_change_pending: session && !!p,
     psk: !!(c && c.p),
+    psk_weak: !!(c && c.p && c.w),
     allow: c && c.a ? c.a : DEFAULT_ALLOW,
     last_seen: (h && lastSeen(h)) || null,
     approved_at: (c && c.t) || null,

@@ -1,5 +1,5 @@
-// The platform's own timers and millisecond clock (Espruino, Node, or the
-// emulator's virtual time, which replaces these globals).
+// The platform's own timers and millisecond clock (Espruino and Node alike;
+// tests inject a virtual one instead).
 import type { Clock } from './transport';
 
 export const systemClock: Clock = {

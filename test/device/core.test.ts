@@ -140,7 +140,8 @@ function rig(opts: Partial<DeviceOptions> = {}, saved?: SavedState) {
   return h;
 }
 
-// Enrolled and approved, with the ping answered: status authorized.
+// Enrolled and approved, with the first heartbeat (a sealed `time` call: the
+// approval's time is only provisional, §3.2) answered: status authorized.
 function authorized(opts: Partial<DeviceOptions> = {}) {
   const h = rig(opts);
   h.core.connected();
@@ -149,10 +150,10 @@ function authorized(opts: Partial<DeviceOptions> = {}) {
   h.core.message(RX, approvedNotificationText(h.approvalFields(opts.psk)));
   h.gatewayKeys();
   h.advance(1000);
-  const ping = h.sealed();
-  assert.is(ping.length, 1);
-  assert.is(ping[0].method, 'ping');
-  h.send(resultText(ping[0].id!, 'pong'));
+  const first = h.sealed();
+  assert.is(first.length, 1);
+  assert.is(first[0].method, 'time');
+  h.send(resultText(first[0].id!, { unix: Math.floor(h.r.now / 1000) }));
   assert.is(h.core.status(), 'authorized');
   return h;
 }
@@ -181,9 +182,9 @@ test('enrollment with a PSK: request with proof, pending, verified approval, aut
 
   h.gatewayKeys();
   h.advance(1000);
-  const [ping] = h.sealed();
-  assert.is(ping.method, 'ping', 'a ping proves the session at once');
-  h.send(resultText(ping.id!, 'pong'));
+  const [first] = h.sealed();
+  assert.is(first.method, 'time', 'a sealed time call proves the session at once and sets the clock');
+  h.send(resultText(first.id!, { unix: Math.floor(h.r.now / 1000) }));
   assert.equal(h.statuses(), ['enrolling', 'pending', 'approved', 'authorized']);
 });
 
@@ -495,6 +496,47 @@ test('restart: keys kept, the counter resumes above the saved reserve, unset clo
   const out = h2.sealed(1764072101);
   assert.ok(out[0].envelope.nonce > saved.tx, 'no nonce reused after the restart');
   assert.ok(Math.abs(out[0].envelope.timestamp - 1764072101) <= 2, 'timestamp from the learned clock');
+});
+
+test('a replayed approval cannot set the clock of a device that holds session keys (§3.2)', () => {
+  const psk = 'my-device-secret';
+  const h = authorized({ psk, heartbeatMs: 20000, callTimeoutMs: 5000 });
+  // an approval captured long ago: genuine gw_proof for this session, a time a day old
+  const old = h.approvalFields(psk, { time: Math.floor(h.r.now / 1000) - 86400 });
+  // the gateway goes quiet, the device probes with a connect request, the attacker answers first
+  h.advance(36000);
+  assert.is(h.connects().length, 1, 'the probe');
+  h.core.message(RX, connectApprovedText(1, old));
+  h.core.message(RX, approvedNotificationText({ ...old, time: null }));
+  h.core.call('ping', undefined, () => {});
+  const [out] = h.sealed();
+  assert.ok(Math.abs(out.envelope.timestamp - Math.floor(h.r.now / 1000)) <= 2, 'still the sealed time, not the replayed one: ' + out.envelope.timestamp);
+});
+
+test('an approval only sets a clock provisionally; a sealed time response corrects and fixes it', () => {
+  // a device without a clock of its own (1970), enrolling
+  const h = rig();
+  h.r.now = 5000;
+  h.core.connected();
+  h.lastConnect();
+  // a replayed approval with a wrong time gets in first: the clock is set, provisionally
+  h.core.message(RX, approvedNotificationText(h.approvalFields(undefined, { time: 1700000000 })));
+  h.gatewayKeys();
+  h.advance(1000);
+  const [first] = h.sealed(1700000001);
+  assert.is(first.method, 'time', 'the heartbeat asks for the time while only an approval set it');
+  // the gateway's sealed answer moves the clock to the real time
+  h.send(resultText(first.id!, { unix: 1764072000 }));
+  h.core.call('ping', undefined, () => {});
+  const [ping] = h.sealed(1764072000);
+  assert.ok(Math.abs(ping.envelope.timestamp - 1764072000) <= 2);
+  // from now on approvals leave the clock alone
+  h.advance(36000 + 16000);
+  h.core.message(RX, connectApprovedText(1, h.approvalFields(undefined, { time: 1700000000 })));
+  h.sealed(1764072052);
+  h.core.call('ping', undefined, () => {});
+  const [after] = h.sealed(1764072052);
+  assert.ok(Math.abs(after.envelope.timestamp - 1764072052) <= 3, 'unmoved: ' + after.envelope.timestamp);
 });
 
 test('UTF-8 text through the Node codec arrives intact', () => {

@@ -26,3 +26,14 @@ export async function printed(it: Interpreter, code: string, until: RegExp | str
   await it.waitForOutput(until, timeoutMs);
   return it.output.slice(from);
 }
+
+/** Power-cycles the board and waits for its prompt (telnet, when open, listens by then). */
+export async function restartBoard(it: Interpreter, timeoutMs = 20000): Promise<void> {
+  const from = it.output.length;
+  await it.restart();
+  const deadline = Date.now() + timeoutMs;
+  while (!/\n>/.test(it.output.slice(from))) {
+    if (Date.now() > deadline || !it.running) throw new Error(`no prompt after the restart; output:\n${it.output.slice(from)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

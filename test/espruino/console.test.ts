@@ -6,7 +6,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { TELNET_PORT, type Interpreter } from '../../tools/espruino/interpreter.ts';
 import { acceptsConnections } from '../../tools/ports.ts';
-import { startBoard } from './board.ts';
+import { restartBoard, startBoard } from './board.ts';
 
 /** A raw telnet client that collects what the board says. */
 class Terminal {
@@ -91,8 +91,7 @@ test('TelnetServer.setOptions({mode:"off"}) drops the console until the next boo
   term.sock.write('require("TelnetServer").setOptions({ mode: "off" })\n');
   await term.closed;
   assert.is(await acceptsConnections(it.hostPort(TELNET_PORT)), false);
-  await it.restart(); // telnet is on again at every boot
-  await it.waitForOutput(`portmap: ${TELNET_PORT} -> `);
+  await restartBoard(it); // telnet is on again at every boot
   const again = await Terminal.open(it.hostPort(TELNET_PORT));
   try {
     assert.match(await again.send('\n', '>'), />$/);
@@ -109,8 +108,7 @@ test('E.setPassword + E.lockConsole: the console wants the password first (gw.cf
   assert.is(await term.send('s3cret\n', '>'), '\r\n  Logged in.\r\n>');
   assert.match(await term.send('2+2\n', '=4\r\n>'), /=4\r\n>$/);
   // locked again at the next boot only by the boot code: the password itself is kept in RAM
-  await it.restart();
-  await it.waitForOutput(`portmap: ${TELNET_PORT} -> `);
+  await restartBoard(it);
   const again = await Terminal.open(it.hostPort(TELNET_PORT));
   try {
     assert.match(await again.send('3+3\n', '=6\r\n>'), /=6\r\n>$/);

@@ -67,6 +67,14 @@ test('`var` does not hoist: a use before the declaration assigns a global', asyn
   assert.is(await it.eval('(function () { if (0) { var x2; } x2 = 1; return typeof global.x2; })()'), 'number');
 });
 
+test('a `var` in a branch that did not run declares nothing: another branch\'s assignment writes the outer variable (terser hoist_vars)', async ({ it }) => {
+  // terser drops a repeated `var i` of one function (two `for (let i …)` in two switch cases): in V8 the same binding
+  assert.is(await it.eval('(function () { var t = "outer"; function f(k) { switch (k) { case 1: for (var t = 0; t < 1; t++); return; case 2: for (t = 0; t < 1; t++); } } f(2); return t; })()'), 1);
+  assert.is(await it.eval('(function () { var t = "outer"; function f(k) { switch (k) { case 1: for (var t = 0; t < 1; t++); return; case 2: for (t = 0; t < 1; t++); } } f(1); return t; })()'), 'outer');
+  // declared at the top of the function (what hoist_vars emits), every path has its own
+  assert.is(await it.eval('(function () { var t = "outer"; function f(k) { var t; switch (k) { case 1: for (t = 0; t < 1; t++); return; case 2: for (t = 0; t < 1; t++); } } f(2); return t; })()'), 'outer');
+});
+
 test('function declarations do not hoist, not even inside a function', async ({ it }) => {
   assert.match(await errorOf(it, '(function () { return g(); function g() { return 1; } })()'), /ReferenceError: "g" is not defined/);
   assert.match(await errorOf(it, '(function () { var x = h(); function h() { return 1; } return x; })()'), /ReferenceError: "h" is not defined/);

@@ -7,7 +7,7 @@ import { crc32 as zlibCrc32 } from 'node:zlib';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Interpreter } from '../../tools/espruino/interpreter.ts';
-import { errorOf, startBoard } from './board.ts';
+import { errorOf, restartBoard, startBoard } from './board.ts';
 
 const test = suite<{ it: Interpreter }>('the runtime', {} as { it: Interpreter });
 test.before(async (ctx) => {
@@ -126,8 +126,7 @@ test('running out of JsVars: OUT OF MEMORY stops that callback; the flags say ME
 
 test('Math.random() and E.hwRand() start the same at every boot (never for keys)', async ({ it }) => {
   const first = await it.eval('[Math.random(), E.hwRand()]');
-  await it.restart();
-  await it.waitForOutput(/\n>/);
+  await restartBoard(it);
   assert.equal(await it.eval('[Math.random(), E.hwRand()]'), first);
 });
 

@@ -1,7 +1,7 @@
 // gw.cfg parsing: defaults, every field checked, bad input reported, never thrown.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { applyConfig, configText, defaultConfig, parseBrokerUrl, parseConfig, publicConfig, validPrefix } from '../../src/gateway/config.ts';
+import { applyConfig, configText, credentialProblem, defaultConfig, parseBrokerUrl, parseConfig, publicConfig, validPrefix } from '../../src/gateway/config.ts';
 
 test('missing or empty file gives the defaults without errors', () => {
   for (const t of [undefined, '']) {
@@ -34,7 +34,7 @@ test('a full valid file round-trips through configText', () => {
     username: 'u',
     password: 'p',
     prefix: 'site/a',
-    admin: 'abcd:0123',
+    admin: '3000:abcd:' + '01'.repeat(32),
     offline_timeout: 30,
     telnet: 'locked',
     wifi: { ssid: 'net', password: 'pw' },
@@ -72,11 +72,25 @@ test('each bad field is reported and keeps its default', () => {
 });
 
 test('broker URLs', () => {
-  assert.equal(parseBrokerUrl('mqtt://127.0.0.1:1883'), { host: '127.0.0.1', port: 1883 });
-  assert.equal(parseBrokerUrl('mqtt://broker.lan'), { host: 'broker.lan', port: 1883 });
-  assert.equal(parseBrokerUrl('mqtt://h:99/'), { host: 'h', port: 99 });
-  for (const bad of ['', 'mqtts://h', 'mqtt://', 'mqtt://h:0', 'mqtt://h:70000', 'mqtt://h:x', 'mqtt://u@h', 'mqtt://h/p', 5])
+  assert.equal(parseBrokerUrl('mqtt://127.0.0.1:1883'), { host: '127.0.0.1', port: 1883, tls: false });
+  assert.equal(parseBrokerUrl('mqtt://broker.lan'), { host: 'broker.lan', port: 1883, tls: false });
+  assert.equal(parseBrokerUrl('mqtt://h:99/'), { host: 'h', port: 99, tls: false });
+  assert.equal(parseBrokerUrl('mqtts://broker.lan'), { host: 'broker.lan', port: 8883, tls: true });
+  assert.equal(parseBrokerUrl('mqtts://h:1883'), { host: 'h', port: 1883, tls: true });
+  for (const bad of ['', 'tcp://h', 'mqtts://', 'mqtts://h:0', 'mqtt://', 'mqtt://h:0', 'mqtt://h:70000', 'mqtt://h:x', 'mqtt://u@h', 'mqtt://h/p', 5])
     assert.is(parseBrokerUrl(bad as any), undefined, String(bad));
+});
+
+test('broker credentials travel over plain mqtt:// only when the config allows it', () => {
+  const c = defaultConfig();
+  assert.is(credentialProblem(c), undefined, 'no credentials');
+  c.username = 'u';
+  assert.match(credentialProblem(c)!, /mqtts/);
+  c.allow_plain_credentials = true;
+  assert.is(credentialProblem(c), undefined);
+  c.allow_plain_credentials = false;
+  c.broker = 'mqtts://broker.lan';
+  assert.is(credentialProblem(c), undefined);
 });
 
 test('prefixes', () => {

@@ -124,7 +124,7 @@ function world(configure: (cfg: Config) => void = () => {}) {
       const d = w.device(id, o);
       assert.is(w.gw.device(id)?.status, 'pending');
       let refusal: unknown = 'no answer';
-      w.gw.approve(id, o.psk, (err) => (refusal = err));
+      w.gw.approve(id, o.psk, { pskWeak: false }, (err) => (refusal = err));
       assert.is(refusal, undefined);
       w.flush();
       w.advance(1);
@@ -336,6 +336,23 @@ test('a notification from a session not yet fresh is answered with echo.required
   assert.is(reports.length, 1, 'delivered once, after the echo round');
   assert.equal((reports[0] as any).values, { humidity: 40 });
   assert.is(w.security('replay'), 0);
+});
+
+test('a PSK the admin core found weak is marked psk_weak: kept on flash, cleared with the PSK on revoke', () => {
+  const w = world();
+  w.device('weak-1', { psk: 'secret' });
+  let refusal: unknown = 'no answer';
+  w.gw.approve('weak-1', 'secret', { pskWeak: true }, (err) => (refusal = err));
+  assert.is(refusal, undefined);
+  w.flush();
+  assert.is(w.gw.device('weak-1')!.psk, true);
+  assert.is(w.gw.device('weak-1')!.psk_weak, true);
+  w.restart();
+  assert.is(w.gw.device('weak-1')!.psk_weak, true, 'from the flash record');
+  assert.is(w.gw.revoke('weak-1'), undefined);
+  assert.is(w.gw.device('weak-1')!.psk_weak, false);
+  w.authorized('strong-1', { psk: 'a-long-random-psk' });
+  assert.is(w.gw.device('strong-1')!.psk_weak, false);
 });
 
 test.run();

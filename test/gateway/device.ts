@@ -235,10 +235,9 @@ export class Admin {
     const headers: Record<string, string> = { ...(o.headers || {}) };
     if (o.auth !== false && this.token) headers.authorization = 'Bearer ' + this.token;
     let payload: string | undefined = o.raw;
-    if (body !== undefined) {
-      payload = JSON.stringify(body);
-      headers['content-type'] = 'application/json';
-    }
+    if (body !== undefined) payload = JSON.stringify(body);
+    // state changes must say they send JSON (the gateway's cross-site defence)
+    if (method !== 'GET' && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
     const res = await fetch(this.base + path, { method, headers, body: payload });
     const text = await res.text();
     let parsed: any = text;

@@ -122,7 +122,7 @@ test('no session, a logged-out session, and a foreign Origin are refused', async
   const mine = await login();
   const c = await client(mine);
   assert.is((await c.rpc('status')).result.mqtt.connected, true);
-  const out = await fetch(`http://127.0.0.1:${port}/api/logout`, { method: 'POST', headers: { authorization: 'Bearer ' + mine } });
+  const out = await fetch(`http://127.0.0.1:${port}/api/logout`, { method: 'POST', headers: { authorization: 'Bearer ' + mine, 'content-type': 'application/json' } });
   assert.is(out.status, 200);
   c.ws.send(JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'status' }));
   await waitFor('4401 after logout', () => c.closed() === 4401);

@@ -1,77 +1,59 @@
-// The Espruino transport over a stand-in for Espruino's require("net") with
-// its documented behaviour (data as 8-bit strings in chunks of at most 536
-// bytes, write() converting its argument to a string), on a real socket to
-// aedes. Until the emulator can host the client, this checks the adapter's
-// wiring; the byte-level client behaviour is covered by the other tests.
+// The MQTT client over the Espruino transport, on the real interpreter
+// (test/fixtures/espruino/mqtt-client.ts, bundled like the images), against
+// aedes: 8-bit payloads both ways through require("net"), and a reconnect
+// after the broker drops the connection.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { EventEmitter } from 'node:events';
-import { connect as netConnect } from 'node:net';
-import { createClient } from '../../src/mqtt/client';
-import { espruinoTransport } from '../../src/mqtt/espruino-transport';
-import { systemClock } from '../../src/mqtt/clock';
-import { createAedes } from './brokers';
-import { oracleConnect } from './oracle-client';
-import { fromBytes, waitFor } from './helpers';
+import { bundleProgram } from '../../tools/espruino/bundle.ts';
+import { Interpreter, writeStorage } from '../../tools/espruino/interpreter.ts';
+import { createAedes } from './brokers.ts';
+import { oracleConnect } from './oracle-client.ts';
+import { waitFor } from './helpers.ts';
 
-const chunkSizes: number[] = [];
-const espruinoNet = {
-  connect(opts: { host: string; port: number }, onConnect: () => void) {
-    const events = new EventEmitter();
-    const s = netConnect(opts.port, opts.host);
-    s.on('connect', onConnect);
-    s.on('data', (b: Buffer) => {
-      const str = b.toString('latin1');
-      for (let i = 0; i < str.length; i += 536) {
-        chunkSizes.push(Math.min(536, str.length - i));
-        events.emit('data', str.substring(i, i + 536));
-      }
-    });
-    s.on('error', (e) => events.emit('error', { code: -1, message: e.message }));
-    s.on('close', () => events.emit('close'));
-    return {
-      on: (ev: string, fn: (...a: any[]) => void) => events.on(ev, fn),
-      write: (x: unknown) => s.write(Buffer.from(String(x), 'latin1')),
-      end: () => s.end(),
-      destroy: () => s.destroy(),
-    };
-  },
-};
-(globalThis as any).require = (name: string) => {
-  if (name === 'net') return espruinoNet;
-  throw new Error('no module ' + name);
-};
+const PROGRAM = fileURLToPath(new URL('../fixtures/espruino/mqtt-client.ts', import.meta.url));
 
-test('publish and receive through the Espruino socket API; reconnect after loss', async () => {
+/** The payloads of "MQTT MSG <topic> <base64>" lines printed so far. */
+function messages(it: Interpreter, topic: string): Buffer[] {
+  return [...it.output.matchAll(/MQTT MSG (\S+) (\S*)\r\n/g)].filter((m) => m[1] === topic).map((m) => Buffer.from(m[2], 'base64'));
+}
+
+test('publish and receive 8-bit payloads through require("net"); reconnect after the broker drops the connection', async () => {
   const b = await createAedes();
-  const client = createClient({ host: '127.0.0.1', port: b.port, clientId: 'esp', backoffMin: 50, backoffMax: 100 }, espruinoTransport, systemClock);
-  const got: string[] = [];
-  let connects = 0;
-  client.on('connect', () => connects++);
-  client.on('message', (_t, p) => got.push(p));
+  const dir = mkdtempSync(join(tmpdir(), 'mqtt-espruino-'));
+  await writeStorage(dir, { '.bootcde': await bundleProgram(PROGRAM) });
+  const it = await Interpreter.start({ storageDir: dir });
   const o = await oracleConnect(b.port, { clientId: 'oracle' });
   try {
+    await it.waitForOutput(/\n>/, 20000);
     await o.subscribe('esp/out', 1);
-    client.subscribe('esp/in', 1);
-    client.connect();
-    await waitFor('connected', () => connects === 1);
-    const payload = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7) & 255)).toString('latin1');
-    client.publish('esp/in', payload, 1); // comes back: also proves the subscription is active
-    await waitFor('own message back', () => got.length === 1);
-    assert.is(got[0], payload);
-    assert.ok(Math.max(...chunkSizes) <= 536 && chunkSizes.length > 8, 'arrived in Espruino-sized chunks');
-    client.publish('esp/out', payload, 0);
+    await it.eval(`start("127.0.0.1", ${b.port})`);
+    await it.waitForOutput('MQTT UP 1\r\n', 15000);
+    // every byte value, more than one 536-byte socket chunk
+    const payload = Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, i) => i)), randomBytes(3840)]);
+    // to itself (also proves the subscription is active), QoS 1
+    assert.is(await it.eval(`pub("esp/in", ${JSON.stringify(payload.toString('base64'))}, 1)`), true);
+    await waitFor('own message back', () => messages(it, 'esp/in').length === 1);
+    assert.ok(messages(it, 'esp/in')[0].equals(payload), 'the bytes came back unchanged');
+    // to another client, QoS 0
+    await it.eval(`pub("esp/out", ${JSON.stringify(payload.toString('base64'))}, 0)`);
     await waitFor('oracle got it', () => o.messages.length === 1);
-    assert.ok(o.messages[0].payload.equals(fromBytes(payload)));
+    assert.ok(o.messages[0].payload.equals(payload));
     // the broker drops the connection: the transport reports the close and the client comes back
     (b.broker as any).clients['esp'].close();
-    await waitFor('reconnected', () => connects === 2);
+    await it.waitForOutput('MQTT CLOSED', 15000);
+    await it.waitForOutput('MQTT UP 2\r\n', 15000);
     await o.publish('esp/in', 'again', 1);
-    await waitFor('message after reconnect', () => got.includes('again'));
+    await waitFor('message after the reconnect', () => messages(it, 'esp/in').some((p) => p.toString() === 'again'));
   } finally {
-    client.end();
     await o.disconnect();
+    await it.stop();
     await b.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -22,6 +22,7 @@ const PAGE = readFileSync(join(ROOT, 'dist/dashboard.html.gz'));
 async function board(storageDir: string, variant: Variant, ports: Record<number, number> = {}): Promise<Interpreter> {
   const it = await Interpreter.start({ storageDir, variant, telnetPort: 0, ports });
   await it.waitForOutput(`portmap: ${TELNET_PORT} -> ${it.hostPort(TELNET_PORT)}`);
+  await it.waitForOutput(/\n>/); // listening: the prompt comes after listen()
   return it;
 }
 

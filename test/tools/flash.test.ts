@@ -32,6 +32,7 @@ test.after((ctx) => {
 async function board(storageDir: string, ports: Record<number, number> = {}): Promise<Interpreter> {
   const it = await Interpreter.start({ storageDir, telnetPort: 0, ports });
   await it.waitForOutput(`portmap: ${TELNET_PORT} -> ${it.hostPort(TELNET_PORT)}`);
+  await it.waitForOutput(/\n>/); // listening: the prompt comes after listen()
   return it;
 }
 

@@ -2,7 +2,8 @@
 // board's Storage before boot (gw.cfg, the image, the dashboard page).
 import { existsSync, readFileSync } from 'node:fs';
 import { jsCrypto } from '../../src/crypto/node/js.ts';
-import { checkPassword, hashPassword } from '../../src/gateway/admin/sessions.ts';
+import { checkPassword, hashPassword } from '../../src/gateway/admin/password.ts';
+import { nodeKdf } from '../../src/gateway/admin/node/kdf.ts';
 import { applyConfig, configText, parseBrokerUrl, parseConfig, validPrefix } from '../../src/gateway/config.ts';
 import { readReplaced } from '../../src/gateway/store.ts';
 import { FALLBACK_MODULE } from '../../src/crypto/espruino.ts';
@@ -41,7 +42,7 @@ export function parseFlags(argv: string[]): EmulateOptions | string {
   if (typeof read === 'string') return read;
   const o: any = read;
   for (const f of ['--broker', '--http-port', '--storage', '--admin-password']) if (o[FLAGS[f]] === undefined) return `${f} is required`;
-  if (!parseBrokerUrl(o.broker)) return `--broker must look like mqtt://HOST:PORT, got ${JSON.stringify(o.broker)}`;
+  if (!parseBrokerUrl(o.broker)) return `--broker must look like mqtt://HOST:PORT or mqtts://HOST:PORT, got ${JSON.stringify(o.broker)}`;
   const port = Number(o.httpPort);
   if (!/^\d+$/.test(o.httpPort) || port < 1 || port > 65535) return `--http-port must be a port number 1-65535, got ${JSON.stringify(o.httpPort)}`;
   o.httpPort = port;
@@ -97,7 +98,7 @@ export async function provision(o: EmulateOptions, files: FlashFiles = {}, varia
   if (o.prefix !== undefined) changes.prefix = o.prefix;
   if (o.offlineTimeout !== undefined) changes.offline_timeout = o.offlineTimeout;
   const pw = utf8Bytes(o.adminPassword);
-  if (!current.admin || !checkPassword(jsCrypto, pw, current.admin)) changes.admin = hashPassword(jsCrypto, pw);
+  if (!current.admin || checkPassword(nodeKdf, jsCrypto, pw, current.admin) !== 1) changes.admin = hashPassword(nodeKdf, jsCrypto, pw);
   const errors = applyConfig(current, changes);
   if (errors.length) throw new Error(errors.join('; '));
   const text = configText(current);

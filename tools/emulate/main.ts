@@ -78,11 +78,14 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  board.exited(FOREVER_MS).then((code) => {
-    if (stopping) return;
-    console.error(`emulate: the interpreter exited (${code})`);
-    process.exit(1);
-  });
+  board
+    .exited(FOREVER_MS)
+    .then((code) => {
+      if (stopping) return;
+      console.error(`emulate: the interpreter exited (${code})`);
+      process.exit(1);
+    })
+    .catch(() => undefined); // still running after FOREVER_MS
   await board.waitForOutput('http: admin API on port 80', 60000);
   console.log(`dashboard: http://127.0.0.1:${board.hostPort(80)}/`);
 }

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, relative } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { rollup } from 'rollup';
 // @ts-expect-error: a JavaScript module without types
 import { imageOutput, imagePlugins, imageTreeshake } from '../image-build/index.mjs';
@@ -35,7 +35,8 @@ function bundleKey(entry: string): string {
 }
 
 /** The image of `entry` (a .ts path), as the text that goes into .bootcde. */
-export async function bundleProgram(entry: string): Promise<string> {
+export async function bundleProgram(entryPath: string): Promise<string> {
+  const entry = resolve(entryPath);
   const name = basename(entry).replace(/\.ts$/, '');
   const bundles = join(CACHE, 'bundles');
   const cached = join(bundles, `${name}-${bundleKey(entry)}.js`);

@@ -197,6 +197,7 @@ async function main(): Promise<number> {
       process.stderr.write(`emu: the telnet console did not open on 127.0.0.1:${port} (is the port taken?)\n`);
       return end(1);
     });
+    await it.waitForOutput(/\n>/, 5000).catch(() => undefined); // (the shim reports bind(); the prompt comes after listen())
     process.stderr.write(`emu: telnet console on 127.0.0.1:${port}\n`);
   }
 

@@ -8,6 +8,7 @@ import { act, field, nameOf } from '../ui';
 
 export function pendingCard(first: Device): { el: HTMLElement; update(d: Device): void } {
   let d = first;
+  let shown: string | undefined; // the key whose fingerprint the admin compares
   const title = h('h3');
   const info = h('div');
   const psk = h('input', { type: 'text', name: 'psk', autocomplete: 'off', spellcheck: false }) as HTMLInputElement;
@@ -26,7 +27,11 @@ export function pendingCard(first: Device): { el: HTMLElement; update(d: Device)
       onsubmit: (e: Event) => {
         e.preventDefault();
         act(approve, async () => {
-          await call('device.approve', psk.value ? { device_id: id(), psk: psk.value } : { device_id: id() });
+          // the key shown goes along: if the device sent another since, nothing is approved (409)
+          const params: { device_id: string; psk?: string; pubkey?: string } = { device_id: id() };
+          if (psk.value) params.psk = psk.value;
+          if (shown) params.pubkey = shown;
+          await call('device.approve', params);
           psk.value = '';
           return `Approved ${nameOf(d)}`;
         });
@@ -41,6 +46,7 @@ export function pendingCard(first: Device): { el: HTMLElement; update(d: Device)
     d = next;
     const change = d.status != 'pending';
     const key = change ? d.pending_pubkey : d.pubkey;
+    shown = key;
     fill(title, change ? 'Key change: ' : '', nameOf(d));
     fill(
       info,

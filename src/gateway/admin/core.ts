@@ -2,21 +2,26 @@
 // /ws JSON-RPC methods of docs/admin-api.md. It checks parameters, then asks
 // the Gateway (core.ts).
 import type { Crypto } from '../../crypto/types';
-import { contains, isNum, isObject, isStr } from '../../protocol/bytes';
+import { contains, isHex, isNum, isObject, isStr } from '../../protocol/bytes';
 import { isDeviceId } from '../../protocol/device-id';
-import { applyConfig, configText, publicConfig } from '../config';
+import { applyConfig, configText, credentialProblem, publicConfig } from '../config';
 import type { Config } from '../config';
 import type { Gateway } from '../api';
-import { checkPassword, hashPassword, Sessions } from './sessions';
+import { checkPassword, hashPassword } from './password';
+import type { Kdf } from './password';
+import { isWeakPsk } from './psk-strength';
+import type { Sessions } from './sessions';
 import { adminError, FLASH_FULL } from './types';
 import type { AdminCore, AdminError, AdminReply } from './types';
-import type { GatewayStatus } from './wire';
+import type { DeviceView, GatewayStatus, SecurityReport } from './wire';
 
 export const VERSION = '1.0.0';
 
 export interface AdminEnv {
   gw: Gateway;
   crypto: Crypto;
+  /** the password hash (PBKDF2-HMAC-SHA256) */
+  kdf: Kdf;
   sessions: Sessions;
   cfg: Config;
   /** Stores the configuration; false when flash refused it. */
@@ -27,7 +32,7 @@ export interface AdminEnv {
   memory(): any;
 }
 
-const SETTABLE = ',broker,username,password,prefix,offline_timeout,limits,';
+const SETTABLE = ',broker,broker_ca,allow_plain_credentials,username,password,prefix,offline_timeout,limits,';
 const METHOD_NAME = '1-64 printable characters, no spaces or commas.';
 const MAX_ALLOW = 32;
 
@@ -61,6 +66,13 @@ export function statusObject(a: AdminEnv): GatewayStatus {
   };
 }
 
+/** The key waiting for the admin's decision in a device object, lower-case hex; "" when none. */
+export function pendingKey(d: DeviceView | undefined): string {
+  if (!d) return '';
+  const k = d.key_change_pending ? d.pending_pubkey : d.status === 'pending' ? d.pubkey : '';
+  return isStr(k) ? k.toLowerCase() : '';
+}
+
 export function createAdminCore(a: AdminEnv): AdminCore {
   const gw = a.gw;
 
@@ -72,20 +84,25 @@ export function createAdminCore(a: AdminEnv): AdminCore {
   function password(p: any, reply: AdminReply): void {
     if (!isStr(p.old) || !isStr(p.new)) return reply(bad('Send {"old":"…","new":"…"}.'));
     if (p.new.length < 8 || p.new.length > 128) return reply(bad('Password: 8-128 characters.'));
-    if (!checkPassword(a.crypto, p.old, a.cfg.admin)) return reply(adminError(403, 'forbidden', 'The old password is wrong.'));
+    if (!checkPassword(a.kdf, a.crypto, p.old, a.cfg.admin)) return reply(adminError(403, 'forbidden', 'The old password is wrong.'));
     const before = a.cfg.admin;
-    a.cfg.admin = hashPassword(a.crypto, p.new);
+    a.cfg.admin = hashPassword(a.kdf, a.crypto, p.new);
     if (!a.saveConfig()) {
       a.cfg.admin = before;
       return reply(FLASH_FULL);
     }
+    // whoever held a session got it with the old password: log in again
+    a.sessions.endAll();
     reply(null, { ok: true });
   }
 
   function setConfig(p: any, reply: AdminReply): void {
     for (const k in p) if (!contains(SETTABLE, ',' + k + ',')) return reply(bad(k + ' cannot be set here; these can:' + SETTABLE.split(',').join(' ')));
     const before = configText(a.cfg);
-    const errors = applyConfig(JSON.parse(before), p); // a dry run on a copy
+    const dry = JSON.parse(before); // a dry run on a copy
+    const errors = applyConfig(dry, p);
+    const plain = credentialProblem(dry);
+    if (plain) errors.push(plain);
     if (errors.length) return reply(bad(errors.join('; ') + '.'));
     const cfg = a.cfg;
     const mqttKey = function (): string {
@@ -120,6 +137,36 @@ export function createAdminCore(a: AdminEnv): AdminCore {
     return list;
   }
 
+  /**
+   * Approves the key the admin compared: `pubkey` (when given) must still be
+   * the pending one, or nothing happens (409 key_changed). A PSK that is easy
+   * to guess is accepted but marked (psk_weak).
+   */
+  function approve(id: string, p: any, reply: AdminReply): void {
+    if (p.psk !== undefined && p.psk !== null && (!isStr(p.psk) || p.psk.length > 256)) return reply(bad('psk: at most 256 characters.'));
+    if (p.pubkey !== undefined && !isHex(p.pubkey, 64)) return reply(bad('pubkey: the 64 hex digits of the key you compared.'));
+    const waiting = pendingKey(gw.device(id));
+    if (waiting && p.pubkey !== undefined && p.pubkey.toLowerCase() !== waiting)
+      return reply(adminError(409, 'key_changed', 'The device sent another key since you looked: compare the new fingerprint, then approve again.'));
+    const psk: string | undefined = p.psk || undefined;
+    gw.approve(id, psk, { pskWeak: !!psk && isWeakPsk(psk) }, function (err) {
+      done(reply, err, gw.device(id));
+    });
+  }
+
+  /** The security log, and the devices whose PSK is easy to guess. */
+  function securityReport(): SecurityReport {
+    const report = gw.sec.report();
+    const ids = gw.deviceIds();
+    const weak: string[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const d = gw.device(ids[i]);
+      if (d && d.psk && d.psk_weak) weak.push(ids[i]);
+    }
+    report.weak_psk = weak;
+    return report;
+  }
+
   function call(method: string, params: any, reply: AdminReply): void {
     const p = isObject(params) ? params : {};
     switch (method) {
@@ -128,7 +175,7 @@ export function createAdminCore(a: AdminEnv): AdminCore {
       case 'status':
         return reply(null, statusObject(a));
       case 'security':
-        return reply(null, gw.sec.report());
+        return reply(null, securityReport());
       case 'config.get':
         return reply(null, publicConfig(a.cfg));
       case 'config.set':
@@ -143,10 +190,7 @@ export function createAdminCore(a: AdminEnv): AdminCore {
       case 'device.get':
         return reply(null, gw.device(id));
       case 'device.approve':
-        if (p.psk !== undefined && p.psk !== null && (!isStr(p.psk) || p.psk.length > 256)) return reply(bad('psk: at most 256 characters.'));
-        return gw.approve(id, p.psk || undefined, function (r) {
-          done(reply, r, gw.device(id));
-        });
+        return approve(id, p, reply);
       case 'device.reject':
         return done(reply, gw.reject(id), { ok: true });
       case 'device.revoke':
@@ -173,8 +217,11 @@ export function createAdminCore(a: AdminEnv): AdminCore {
         reply(adminError(500, 'internal', 'Failed: ' + e));
       }
     },
-    login: function (pw, now) {
-      return a.sessions.login(pw, now);
+    loginTurn: function (client, now) {
+      return a.sessions.turn(client, now);
+    },
+    login: function (pw, now, client) {
+      return a.sessions.login(pw, now, client);
     },
     logout: function (token) {
       a.sessions.logout(token);

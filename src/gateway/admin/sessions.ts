@@ -1,104 +1,95 @@
-// Admin password (salted hash, never stored in clear) and login sessions
-// (random tokens, 12 h idle expiry, a bounded table), with the failure
-// slow-down of the admin API (docs/admin-api.md): after 5 failures within a minute, at most one
-// attempt per second, and the failed answer itself is held back 1 s.
+// Admin login sessions: random tokens in a bounded table, ended after 12 h
+// idle or 24 h in all (whatever happens to them), and all at once when the
+// password changes. Logins go through the per-address slow-down
+// (login-guard.ts) and the salted, slow password hash (password.ts).
 import type { Crypto } from '../../crypto/types';
-import { equalBytes, fromHex, isStr, toBytes, toHex } from '../../protocol/bytes';
+import { isStr, toHex } from '../../protocol/bytes';
+import { LoginGuard } from './login-guard';
+import { checkPassword, hashPassword } from './password';
+import type { Kdf } from './password';
 import { adminError } from './types';
 import type { AdminError } from './types';
 
-const IDLE_S = 12 * 3600;
+export const IDLE_S = 12 * 3600;
+export const LIFETIME_S = 24 * 3600;
 const MAX_SESSIONS = 8;
-const FAIL_WINDOW_S = 60;
-const FAILS_BEFORE_SLOWDOWN = 5;
 
-/** "<salt hex>:<hash hex>" with hash = HMAC(salt, password bytes). */
-export function hashPassword(crypto: Crypto, password: string, saltHex?: string): string {
-  const salt = saltHex || toHex(crypto.randomBytes(16));
-  return salt + ':' + toHex(crypto.hmacSha256(fromHex(salt) as Uint8Array, toBytes(password)));
-}
-
-export function checkPassword(crypto: Crypto, password: string, stored: string): boolean {
-  const i = stored.indexOf(':');
-  if (i <= 0) return false;
-  const want = fromHex(stored.substr(i + 1));
-  const got = fromHex(hashPassword(crypto, password, stored.substr(0, i)).substr(i + 1));
-  return !!want && !!got && equalBytes(want, got);
-}
-
-/** A random password a person can type: 12 characters without look-alikes. */
-export function randomPassword(crypto: Crypto): string {
-  const abc = 'abcdefghjkmnpqrstuvwxyz23456789';
-  const r = crypto.randomBytes(12);
-  let s = '';
-  for (let i = 0; i < r.length; i++) s += abc.charAt(r[i] % abc.length);
-  return s;
-}
-
-function slowDown(): AdminError {
-  const e = adminError(429, 'rate_limited', 'Too many tries: wait a second.');
-  e.retry_after = 1;
-  return e;
+export interface LoginOk {
+  token: string;
+  /** seconds the session cookie may live (its absolute lifetime) */
+  max_age: number;
 }
 
 export interface Sessions {
-  /** A new session token, or why not (401 wrong password, 429 during a slow-down). */
-  login(password: string, now: number): { token: string } | AdminError;
+  /** When `client` may try a password: 0 now, seconds to wait, or the 429. */
+  turn(client: string, now: number): number | AdminError;
+  /** Checks the password (call when turn() allowed it): a new session, or 401. */
+  login(password: string, now: number, client: string): LoginOk | AdminError;
   logout(token: string): void;
-  /** Valid and not idle for 12 h; touches the session. */
+  /** Ends every session (the password changed). */
+  endAll(): void;
+  /** Valid, not idle for 12 h and not older than 24 h; touches the session. */
   check(token: string, now: number): boolean;
 }
 
-/** `stored`: the current "<salt>:<hash>" of the admin password. */
-export function createSessions(crypto: Crypto, stored: () => string): Sessions {
-  const live: { [token: string]: number } = {}; // token → last use (seconds)
-  let fails: number[] = [];
-  let notBefore = 0;
+/**
+ * `stored`: the current hash of the admin password; `rehash` stores a new
+ * hash of it (an outdated one, re-hashed at a correct login), false when
+ * flash refused.
+ */
+export function createSessions(crypto: Crypto, kdf: Kdf, stored: () => string, rehash: (hash: string) => boolean): Sessions {
+  let live: { [token: string]: number[] } = {}; // token → [created, last use] (seconds)
+  const guard = new LoginGuard();
+
+  function over(t: number[], now: number): boolean {
+    return now - t[1] > IDLE_S || now - t[0] > LIFETIME_S;
+  }
 
   function expire(now: number): void {
     // keys first: on Espruino a for-in loop ends at a property deleted under it
     const tokens = Object.keys(live);
-    for (let i = 0; i < tokens.length; i++) if (now - live[tokens[i]] > IDLE_S) delete live[tokens[i]];
+    for (let i = 0; i < tokens.length; i++) if (over(live[tokens[i]], now)) delete live[tokens[i]];
   }
 
   return {
-    login: function (password, now) {
-      if (now < notBefore) return slowDown();
-      if (!isStr(password) || !checkPassword(crypto, password, stored())) {
-        const recent: number[] = [];
-        for (let i = 0; i < fails.length; i++) if (fails[i] > now - FAIL_WINDOW_S) recent.push(fails[i]);
-        recent.push(now);
-        fails = recent;
-        const slow = recent.length > FAILS_BEFORE_SLOWDOWN;
-        if (slow) notBefore = now + 1;
-        const e = adminError(401, 'unauthorized', 'Wrong password.');
-        e.retry_after = slow ? 1 : 0;
-        return e;
-      }
+    turn: function (client, now) {
+      const t = guard.turn(client, now);
+      if (t >= 0) return t;
+      const e = adminError(429, 'rate_limited', 'Too many wrong passwords: wait ' + -t + ' s.');
+      e.retry_after = -t;
+      return e;
+    },
+    login: function (password, now, client) {
+      const ok = checkPassword(kdf, crypto, password, stored());
+      guard.result(client, ok > 0, now);
+      if (!ok) return adminError(401, 'unauthorized', 'Wrong password.');
+      if (ok === 2) rehash(hashPassword(kdf, crypto, password));
       expire(now);
       let oldest = '';
       let n = 0;
       for (const t in live) {
         n++;
-        if (!oldest || live[t] < live[oldest]) oldest = t;
+        if (!oldest || live[t][1] < live[oldest][1]) oldest = t;
       }
       if (n >= MAX_SESSIONS) delete live[oldest];
       const token = toHex(crypto.randomBytes(16));
-      live[token] = now;
-      return { token: token };
+      live[token] = [now, now];
+      return { token: token, max_age: LIFETIME_S };
     },
     logout: function (token) {
-      delete live[token];
+      if (live.hasOwnProperty(token)) delete live[token];
+    },
+    endAll: function () {
+      live = {};
     },
     check: function (token, now) {
-      if (!isStr(token) || token.length !== 32) return false;
+      if (!isStr(token) || token.length !== 32 || !live.hasOwnProperty(token)) return false;
       const t = live[token];
-      if (t === undefined || !live.hasOwnProperty(token)) return false;
-      if (now - t > IDLE_S) {
+      if (over(t, now)) {
         delete live[token];
         return false;
       }
-      live[token] = now;
+      t[1] = now;
       return true;
     },
   };

@@ -25,22 +25,35 @@ export function adminError(status: number, code: string, message: string): Admin
 /** Flash refused a write: the change did not happen. */
 export const FLASH_FULL = adminError(503, 'unavailable', 'Flash full.');
 
+/**
+ * What the admin core hands the gateway core with an approval, beyond id and PSK.
+ * `pskWeak`: the PSK is easy to guess (psk-strength.ts). The gateway core keeps it in
+ * the device's flash record with the PSK hash (cleared with it on revoke, kept on a
+ * PSK re-key, which keeps the PSK) and shows it as `psk_weak` in the device object.
+ */
+export interface ApproveOptions {
+  pskWeak: boolean;
+}
+
 export type AdminReply = (err: AdminError | null, result?: any) => void;
 
 export interface AdminCore {
   /**
-   * The methods of the route table (http/routes.ts), e.g. "device.approve" {device_id, psk?}.
+   * The methods of the route table (http/routes.ts), e.g. "device.approve" {device_id, psk?, pubkey?}.
    * Unknown method → {status:404, code:"not_found"}; bad params → {status:400, code:"bad_request"}.
    */
   call(method: string, params: any, reply: AdminReply): void;
   /**
-   * Checks the admin password; includes the failure slow-down bookkeeping (429 "rate_limited"
-   * while a slow-down is in force). `now` here and in checkSession: seconds on one
-   * clock for both; the gateway passes its monotonic clock (SNTP must not expire sessions).
+   * When the client at address `client` ("" when unknown) may try a password: 0 now,
+   * n > 0 in n seconds (its turn is reserved: call login then), or 429 "rate_limited".
+   * `now` here, in login and in checkSession: seconds on one clock; the gateway passes
+   * its monotonic clock (SNTP must not expire sessions).
    */
-  login(password: string, now: number): { token: string } | AdminError;
+  loginTurn(client: string, now: number): number | AdminError;
+  /** Checks the admin password (after loginTurn allowed it): a new session, or 401. */
+  login(password: string, now: number, client: string): { token: string; max_age: number } | AdminError;
   logout(token: string): void;
-  /** 12 h idle expiry; touches the session when valid. */
+  /** 12 h idle and 24 h absolute expiry; touches the session when valid. */
   checkSession(token: string, now: number): boolean;
   /** Live events (admin/wire.ts); returns the unsubscribe function. */
   onEvent(listener: (ev: GatewayEvent) => void): () => void;

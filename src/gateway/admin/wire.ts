@@ -29,6 +29,8 @@ export interface DeviceView {
   /** that other key (only while key_change_pending) */
   pending_pubkey?: string;
   psk: boolean;
+  /** the PSK given at approval is easy to guess */
+  psk_weak: boolean;
   allow: string[];
   last_seen: number | null;
   approved_at: number | null;
@@ -59,6 +61,8 @@ export interface SecurityEntry {
 export interface SecurityReport {
   counters: { [reason: string]: number };
   recent: SecurityEntry[];
+  /** the devices whose PSK is easy to guess (psk_weak) */
+  weak_psk?: string[];
 }
 
 /** What the gateway pushes on /ws, one JSON object per message. */

@@ -1,22 +1,45 @@
-// The admin HTTP server on Espruino's require("http"). The ESP32 has few
-// sockets, so: at most `http_conns` requests in progress (others get 503),
-// bounded URL/header/body sizes (413), and a deadline for each request (408),
-// so slow or idle clients cannot hold the gateway. Espruino fires a request's
-// 'end'/'close' only when the socket closes, so the body is complete when
-// Content-Length bytes have arrived.
+// The admin HTTP server, on plain `net` sockets with the gateway's own request
+// reader (request.ts). Espruino's `http` module buffers a whole request head
+// before JS sees it, with no size limit and no time limit; here every byte is
+// bounded from the first one:
+//  - at most `http_conns` connections in progress; the few over that get a 503
+//    and are closed, the rest are closed unanswered;
+//  - the request (head ≤ MAX_HEAD, body ≤ `http_body`) must arrive within
+//    `http_timeout_s`, else 408; any refusal is answered and the connection
+//    closed at once: what the client still sends is dropped unread, and only
+//    until it pauses (≤ LINGER_MAX_S), so that closing on unread bytes does
+//    not reset the connection before the client has read the answer;
+//  - a connection whose answer the client does not read is cut when its
+//    deadline passes (a socket that cannot drain must not stay forever).
+// The ESP32 has about ten sockets; MQTT needs one, SNTP/DNS one, the admin
+// browsers (ws/server.ts) three: the admin API can never take the rest.
 import type { AdminCore } from '../admin/types';
 import type { Limits } from '../config';
-import { parseJson, stringifyJson } from '../../protocol/jsonrpc';
-import { header } from './header';
-import { route } from './routes';
+import { parseJson } from '../../protocol/jsonrpc';
+import { isRefusal, readRequest } from './request';
+import type { HttpRequest } from './request';
+import { route, sessionToken } from './routes';
 import { handleWebSocket } from '../ws/server';
+import { jsonResponse, responseHead } from './response';
+import { abortSocket, clientAddress } from './socket';
 
-const MAX_URL = 256;
-const MAX_HEADERS = 2048;
+const MAX_HEAD = 2048;
 const PAGE = 'dash.html.gz';
 const PAGE_CHUNK = 1024;
 const CALL_GRACE_MS = 30000; // extra deadline for a device call in progress
 const APPROVE_MS = 60000; // an approval waits for its keys: seconds of sliced X25519 on stock firmware
+const OVERFLOW = 2; // connections over the cap that still get a 503
+const OVERFLOW_MS = 1000; // how long one of those may stay open
+const LINGER_MS = 200; // after the answer: close once the client has been quiet this long…
+const LINGER_MAX_S = 2; // …or this long after the answer, whatever it sends
+const CLOSE_GRACE_MS = 2000; // a closing connection whose answer is not out by then is cut
+
+// Connection states.
+const READING = 0;
+const ANSWERING = 1; // a request is being handled (a device call may take a while)
+const STREAMING = 2; // the page is going out
+const LINGERING = 3; // answered; dropping what the client still sends
+const CLOSING = 4;
 
 export interface HttpOptions {
   core: AdminCore;
@@ -26,23 +49,13 @@ export interface HttpOptions {
 }
 
 interface Conn {
-  res: any;
+  sock: any;
+  buf: string;
   timer: any;
-  done: boolean;
-}
-
-/** Session token from "Authorization: Bearer …" or the "session" cookie. */
-export function sessionToken(headers: any): string | null {
-  const auth = header(headers, 'authorization');
-  if (auth && auth.indexOf('Bearer ') === 0) return auth.substr(7).trim();
-  const cookie = header(headers, 'cookie');
-  if (!cookie) return null;
-  const parts = cookie.split(';');
-  for (let i = 0; i < parts.length; i++) {
-    const kv = parts[i].trim();
-    if (kv.indexOf('session=') === 0) return kv.substr(8);
-  }
-  return null;
+  state: number;
+  client: string;
+  /** getTime() after which a lingering connection closes whatever the client does */
+  until: number;
 }
 
 // ETag of the gzip page: its trailer (CRC32 and size of the content) names it.
@@ -61,138 +74,168 @@ function stopTimer(c: Conn): void {
 }
 
 export function startHttp(port: number, o: HttpOptions): any {
-  let active = 0;
+  const conns: Conn[] = [];
+  let overflow = 0;
   const storage = require('Storage');
 
-  // The request is no longer in progress (answered, handed over, or abandoned).
-  function release(c: Conn): void {
-    c.done = true;
-    active--;
-    stopTimer(c);
-  }
-
-  function finish(c: Conn, status: number, body: string, headers: any): void {
-    if (c.done) return;
-    release(c);
-    headers['Content-Length'] = String(body.length);
-    headers['Connection'] = 'close';
-    try {
-      c.res.writeHead(status, headers);
-      c.res.end(body);
-    } catch (e) {
-      // the client went away: nothing left to tell it
-    }
-  }
-
-  function sendJson(c: Conn, status: number, obj: any, extra?: any): void {
-    const h = extra || {};
-    h['Content-Type'] = 'application/json';
-    h['Cache-Control'] = 'no-store';
-    finish(c, status, stringifyJson(obj), h); // UTF-8 text stays raw bytes
-  }
-
-  function fail(c: Conn, status: number, code: string, message: string, extra?: any): void {
-    sendJson(c, status, { error: { code: code, message: message } }, extra);
-  }
-
-  function deadline(c: Conn, ms: number): void {
+  function later(c: Conn, ms: number, fn: (c: Conn) => void): void {
     stopTimer(c);
     c.timer = setTimeout(function () {
       c.timer = undefined;
-      fail(c, 408, 'timeout', 'Too slow.');
+      fn(c);
     }, ms);
+  }
+
+  function expired(c: Conn): void {
+    if (c.state === READING || c.state === ANSWERING) answer(c, jsonResponse(408, { error: { code: 'timeout', message: 'Too slow.' } }));
+    else abortSocket(c.sock); // the page is not being read
+  }
+
+  function close(c: Conn): void {
+    c.state = CLOSING;
+    try {
+      c.sock.end();
+    } catch (e) {
+      // the client left already
+    }
+    later(c, CLOSE_GRACE_MS, function () {
+      abortSocket(c.sock);
+    });
+  }
+
+  /** Sends the last bytes, then closes once the client is quiet (see the top). */
+  function answer(c: Conn, text: string): void {
+    if (c.state >= LINGERING) return;
+    c.state = LINGERING;
+    c.buf = '';
+    c.until = getTime() + LINGER_MAX_S;
+    try {
+      c.sock.write(text);
+    } catch (e) {
+      // the client left already
+    }
+    later(c, LINGER_MS, close);
+  }
+
+  function fail(c: Conn, status: number, code: string, message: string, extra?: any): void {
+    answer(c, jsonResponse(status, { error: { code: code, message: message } }, extra));
   }
 
   // Streams the page from flash in chunks, so it never sits in RAM whole;
   // each chunk is looked up anew (a Storage compaction may move the file).
-  function servePage(c: Conn, req: any): void {
+  function servePage(c: Conn, req: HttpRequest): void {
     const page = storage.read(PAGE);
     if (!page) return fail(c, 404, 'not_found', 'No dash.html.gz in flash.');
     const size = page.length;
     const tag = pageTag(page);
-    const headers: any = { ETag: tag, 'Cache-Control': 'no-cache', Connection: 'close' };
-    if (header(req.headers, 'if-none-match') === tag) return finish(c, 304, '', headers);
-    release(c);
+    const headers: any = { ETag: tag, 'Cache-Control': 'no-cache', Connection: 'close', 'X-Frame-Options': 'DENY', 'X-Content-Type-Options': 'nosniff' };
+    if (req.headers['if-none-match'] === tag) {
+      headers['Content-Length'] = '0';
+      return answer(c, responseHead(304, headers));
+    }
     headers['Content-Type'] = 'text/html; charset=utf-8';
     headers['Content-Encoding'] = 'gzip';
     headers['Content-Length'] = String(size);
-    const res = c.res;
+    const sock = c.sock;
+    c.state = STREAMING;
     let at = 0;
     function more(): void {
-      if (at >= size) return;
+      if (at >= size || c.state !== STREAMING) return;
       const chunk = storage.read(PAGE, at, PAGE_CHUNK) || '';
       at += PAGE_CHUNK;
-      if (at >= size) res.end(chunk);
-      else res.write(chunk);
+      if (at >= size) answer(c, chunk);
+      else sock.write(chunk);
     }
-    res.writeHead(200, headers);
-    res.on('drain', more);
-    more();
+    sock.write(responseHead(200, headers));
+    sock.on('drain', more);
+    later(c, o.limits().http_timeout_s * 1000, expired);
   }
 
-  function onRequest(req: any, res: any): void {
-    const c: Conn = { res: res, timer: undefined, done: false };
-    active++;
-    const lim = o.limits();
-    if (active > lim.http_conns) {
-      return fail(c, 503, 'busy', 'Busy: try again.', { 'Retry-After': '1' });
-    }
-    deadline(c, lim.http_timeout_s * 1000);
-    const url: string = req.url || '';
-    let hsize = 0;
-    for (const k in req.headers) hsize += k.length + String(req.headers[k]).length + 4;
-    if (url.length > MAX_URL || hsize > MAX_HEADERS) return fail(c, 413, 'too_large', 'URL or headers too large.');
-    const path = url.split('?')[0];
-    const method: string = req.method;
+  function handle(c: Conn, req: HttpRequest): void {
+    c.state = ANSWERING;
     const token = sessionToken(req.headers);
-
+    const path = req.path;
     if (path === '/ws') {
-      // the WebSocket takes the connection over: it is no longer a request in progress
-      release(c);
-      return handleWebSocket(req, res, o.core, token, header(req.headers, 'host') || '', o.now);
+      const refused = handleWebSocket(req, c.sock, o.core, token, o.now);
+      if (refused) return answer(c, refused);
+      // the WebSocket server owns the connection (and its slot) now
+      stopTimer(c);
+      conns.splice(conns.indexOf(c), 1);
+      c.state = CLOSING;
+      return;
     }
     if (path === '/' || path === '/index.html') {
-      if (method !== 'GET') return fail(c, 405, 'method_not_allowed', 'Use GET.');
+      if (req.method !== 'GET') return fail(c, 405, 'method_not_allowed', 'Use GET.');
       return servePage(c, req);
     }
-    const lenText = header(req.headers, 'content-length');
-    const len = lenText === undefined ? 0 : parseInt(lenText, 10);
-    if (!(len >= 0)) return fail(c, 400, 'bad_request', 'Bad Content-Length.');
-    if (len > lim.http_body) return fail(c, 413, 'too_large', 'The body is larger than ' + lim.http_body + ' bytes.');
-    if (header(req.headers, 'transfer-encoding')) return fail(c, 400, 'bad_request', 'Content-Length needed.');
-
-    let body = '';
-    function complete(): void {
-      // parseJson: \u escapes of non-ASCII become UTF-8 bytes, as raw text
-      // would, so a PSK or password hashes the same however it was sent
-      const parsed: any = body.length ? parseJson(body) : undefined;
-      if (body.length && parsed === undefined) return fail(c, 400, 'bad_request', 'The body is not valid JSON.');
-      body = '';
-      // a device call waits for the device: give it its own deadline
-      if (path.substr(path.length - 5) === '/call') deadline(c, CALL_GRACE_MS + ((parsed && parsed.timeout_ms) > 0 ? Math.min(parsed.timeout_ms, 60000) : 5000));
-      else if (path.substr(path.length - 8) === '/approve') deadline(c, APPROVE_MS);
-      try {
-        route(o.core, method, path, parsed, token, o.now(), function (status, obj, headers) {
-          sendJson(c, status, obj, headers);
-        });
-      } catch (e) {
-        fail(c, 500, 'internal', 'Failed: ' + e);
-      }
+    // parseJson: \u escapes of non-ASCII become UTF-8 bytes, as raw text
+    // would, so a PSK or password hashes the same however it was sent
+    const body: any = req.body.length ? parseJson(req.body) : undefined;
+    if (req.body.length && body === undefined) return fail(c, 400, 'bad_request', 'The body is not valid JSON.');
+    // a device call waits for the device: give it its own deadline
+    if (path.substr(path.length - 5) === '/call') later(c, CALL_GRACE_MS + ((body && body.timeout_ms) > 0 ? Math.min(body.timeout_ms, 60000) : 5000), expired);
+    else if (path.substr(path.length - 8) === '/approve') later(c, APPROVE_MS, expired);
+    try {
+      route(o.core, req, body, token, c.client, o.now, function (status, obj, headers) {
+        answer(c, jsonResponse(status, obj, headers));
+      });
+    } catch (e) {
+      fail(c, 500, 'internal', 'Failed: ' + e);
     }
-    if (len === 0) return complete();
-    req.on('data', function (chunk: string) {
-      if (c.done) return;
-      body += chunk;
-      if (body.length > len) fail(c, 400, 'bad_request', 'Body longer than Content-Length.');
-      else if (body.length === len) complete();
+  }
+
+  function receive(c: Conn, data: string): void {
+    if (c.state === LINGERING && getTime() < c.until) later(c, LINGER_MS, close); // not quiet yet
+    if (c.state !== READING) return; // the bytes after a request are dropped
+    c.buf += data;
+    const lim = o.limits();
+    const r = readRequest(c.buf, { head: MAX_HEAD, body: lim.http_body });
+    if (r === null) return;
+    c.buf = '';
+    if (isRefusal(r)) return fail(c, r.status, r.code, r.message);
+    handle(c, r);
+  }
+
+  // Over the cap: a 503 for the first request bytes, then closed; the
+  // connection is cut after OVERFLOW_MS whatever the client does.
+  function refuseBusy(sock: any): void {
+    if (overflow >= OVERFLOW) return abortSocket(sock);
+    overflow++;
+    let answered = false;
+    const timer = setTimeout(function () {
+      abortSocket(sock);
+    }, OVERFLOW_MS);
+    sock.on('data', function () {
+      if (answered) return;
+      answered = true;
+      sock.write(jsonResponse(503, { error: { code: 'busy', message: 'Busy: try again.' } }, { 'Retry-After': '1' }));
+      setTimeout(function () {
+        sock.end();
+      }, LINGER_MS);
     });
-    req.on('close', function () {
-      // the client left before finishing its request
-      if (!c.done) release(c);
+    sock.on('close', function () {
+      overflow--;
+      clearTimeout(timer);
     });
   }
 
-  const server = require('http').createServer(onRequest);
+  const server = require('net').createServer(function (sock: any) {
+    const lim = o.limits();
+    if (conns.length >= lim.http_conns) return refuseBusy(sock);
+    const c: Conn = { sock: sock, buf: '', timer: undefined, state: READING, client: clientAddress(sock), until: 0 };
+    conns.push(c);
+    sock.on('data', function (d: string) {
+      receive(c, d);
+    });
+    sock.on('close', function () {
+      stopTimer(c);
+      const i = conns.indexOf(c);
+      if (i >= 0) conns.splice(i, 1);
+      c.state = CLOSING;
+      c.buf = '';
+    });
+    later(c, lim.http_timeout_s * 1000, expired);
+  });
   server.listen(port);
   return server;
 }

@@ -1,29 +1,34 @@
-// The gateway's WebSocket server for admin browsers (docs/admin-api.md "/ws"), on
-// Espruino's http server: after `res.writeHead(101, …)` the connection stays
-// open until `res.end()`; client bytes keep arriving as req 'data' strings,
-// ours go out with res.write, and res emits 'drain' once its send buffer is
-// empty (Espruino's socketserver.c and the firmware's own ws module work so).
+// The gateway's WebSocket server for admin browsers (docs/admin-api.md "/ws").
+// The HTTP server (http/server.ts) reads the upgrade request on a plain `net`
+// socket and hands it here; after the 101 the socket carries frames both ways.
+// Every byte queued to a client counts against one cap, whatever sends it
+// (events, JSON-RPC answers, pongs, pings): what waits in Espruino's send
+// buffer is RAM, so a client further behind than MAX_QUEUED is closed (1013)
+// and, if it does not read even that, cut.
 import type { AdminCore } from '../admin/types';
 import { readFrame, frameHeader, closeFrame } from './frame';
 import { runRequest } from './rpc';
-import { header } from '../http/header';
+import type { HttpRequest } from '../http/request';
+import { jsonResponse, responseHead } from '../http/response';
+import { sameOrigin } from '../http/routes';
+import { abortSocket } from '../http/socket';
 import { isNum } from '../../protocol/bytes';
 
 var GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 var MAX_CLIENTS = 3; // each one holds one of the ESP32's few sockets
 var MAX_FRAME = 4096; // client payload limit, else close 1009
 // Bytes written since the last 'drain'. A client further behind than this gets
-// a close 1013 instead of more events: what waits in Espruino's send buffer is
-// RAM. The page reconnects and reloads its state.
+// a close 1013 instead of more: the page reconnects and reloads its state.
 var MAX_QUEUED = 8192;
 var MAX_RUNNING = 4; // JSON-RPC requests running per client
 // Ping period; a client silent for a whole period is dropped. It also finds
 // clients that vanished without a close frame: Espruino reports a connection
 // closed by the peer only once a write to it fails.
 var KEEPALIVE_MS = 30000;
+var CLOSE_GRACE_MS = 2000; // a closed client whose socket lingers longer is cut
 
 interface Client {
-  res: any;
+  sock: any;
   token: string;
   buf: string; // received bytes not yet framed
   queued: number;
@@ -38,45 +43,35 @@ var clock: () => number; // seconds, the clock the admin core keeps its sessions
 var unsubscribe: (() => void) | null = null;
 var ticker: any = null;
 
-function refuse(res: any, status: number, code: string, message: string, extra?: any): void {
-  var h: any = extra || {};
-  h['Content-Type'] = 'application/json';
-  try {
-    res.writeHead(status, h);
-    res.end(JSON.stringify({ error: { code: code, message: message } }));
-  } catch (e) {
-    // the client left already
-  }
+function refusal(status: number, code: string, message: string, extra?: any): string {
+  return jsonResponse(status, { error: { code: code, message: message } }, extra);
 }
 
 // A connection can close before its 'close' event has run: writing to it then
 // throws, which only means the client is gone.
 function put(c: Client, s: string): void {
   try {
-    c.res.write(s);
+    c.sock.write(s);
   } catch (e) {
-    drop(c, false);
+    drop(c);
   }
 }
 
+/** One frame to the client, within the send-queue cap (else it is closed 1013). */
 function send(c: Client, op: number, s: string): void {
+  if (!c.open) return;
   var h = frameHeader(op, s.length);
+  if (c.queued + h.length + s.length > MAX_QUEUED) return close(c, 1013, 'behind');
   c.queued += h.length + s.length;
-  put(c, h);
-  if (s && c.open) put(c, s);
+  put(c, h + s);
 }
 
-/** Forgets the client; `end` also closes its connection once our bytes are out. */
-function drop(c: Client, end: boolean): void {
+/** Forgets the client (its socket is closing or closed). */
+function drop(c: Client): void {
   if (!c.open) return;
   c.open = false;
+  c.buf = '';
   clients.splice(clients.indexOf(c), 1);
-  if (end)
-    try {
-      c.res.end();
-    } catch (e) {
-      // already closed
-    }
   if (!clients.length) {
     if (unsubscribe) unsubscribe();
     unsubscribe = null;
@@ -85,16 +80,28 @@ function drop(c: Client, end: boolean): void {
   }
 }
 
+/** Close frame (a few bytes, even over the cap), then the socket; cut if it lingers. */
 function close(c: Client, code: number, reason: string): void {
-  if (c.open) put(c, closeFrame(code, reason));
-  drop(c, true);
+  if (!c.open) return;
+  var sock = c.sock;
+  drop(c);
+  try {
+    sock.end(closeFrame(code, reason));
+  } catch (e) {
+    // already closed
+  }
+  setTimeout(function () {
+    abortSocket(sock);
+  }, CLOSE_GRACE_MS);
 }
 
 function broadcast(ev: any): void {
   var s = JSON.stringify(ev);
+  var now = clock();
   for (var i = clients.length - 1; i >= 0; i--) {
     var c = clients[i];
-    if (c.queued > MAX_QUEUED) close(c, 1013, 'behind');
+    // a session that ended (logout, password change, expiry) hears nothing more
+    if (!admin.checkSession(c.token, now)) close(c, 4401, 'session');
     else send(c, 1, s);
   }
 }
@@ -103,7 +110,7 @@ function tick(): void {
   var now = clock();
   for (var i = clients.length - 1; i >= 0; i--) {
     var c = clients[i];
-    if (!c.heard) drop(c, true);
+    if (!c.heard) close(c, 1001, 'silent');
     else if (!admin.checkSession(c.token, now)) close(c, 4401, 'session');
     else {
       c.heard = false;
@@ -117,7 +124,7 @@ function message(c: Client, text: string): void {
   c.running++;
   runRequest(admin, text, c.running > MAX_RUNNING, function (json) {
     c.running--;
-    if (json && c.open) send(c, 1, json);
+    if (json) send(c, 1, json);
   });
 }
 
@@ -135,55 +142,49 @@ function receive(c: Client, data: string): void {
 }
 
 /**
- * Serves a `GET /ws` request. `token`: the session token from the cookie or
- * bearer header (null when none); `host`: the request's Host header value as the
- * HTTP layer saw it ("" → read it here). Refusals before the upgrade use the
- * JSON error form: 400 not a WebSocket request, 426 wrong version, 403 Origin
- * not this host (requests without Origin, i.e. not from a browser, pass),
- * 503 too many admin sockets. No valid session → upgrade, then close 4401.
- * `now`: the clock (seconds) the core's sessions use; getTime() when not given.
- * `keepaliveMs`: the ping period (30 s when not given), taken when the first
- * client arrives.
+ * Serves a `GET /ws` request read by the HTTP server on socket `sock`.
+ * Returns "" when the WebSocket took the connection over, else the whole
+ * response for the HTTP server to send before it closes the connection:
+ * 400 not a WebSocket request, 426 wrong version, 403 Origin not this host
+ * (requests without Origin, i.e. not from a browser, pass), 503 too many admin
+ * sockets, and without a valid session the 101 followed by close 4401.
+ * `token`: the session token from the cookie or bearer header (null when none);
+ * `now`: the clock (seconds) the core's sessions use; `keepaliveMs`: the ping
+ * period (30 s when not given), taken when the first client arrives.
  */
-export function handleWebSocket(req: any, res: any, core: AdminCore, token: string | null, host: string, now?: () => number, keepaliveMs?: number): void {
+export function handleWebSocket(req: HttpRequest, sock: any, core: AdminCore, token: string | null, now: () => number, keepaliveMs?: number): string {
   var h = req.headers;
-  var key = header(h, 'sec-websocket-key') || '';
-  var origin = (header(h, 'origin') || '').toLowerCase();
-  host = (host || header(h, 'host') || '').toLowerCase();
-  if (req.method != 'GET' || key.length != 24 || (header(h, 'upgrade') || '').toLowerCase().indexOf('websocket') < 0)
-    return refuse(res, 400, 'bad_request', 'This address takes WebSocket connections only');
-  if (header(h, 'sec-websocket-version') != '13')
-    return refuse(res, 426, 'bad_request', 'Only WebSocket version 13 is supported', { 'Sec-WebSocket-Version': '13' });
-  if (origin && origin != 'http://' + host && origin != 'https://' + host)
-    return refuse(res, 403, 'forbidden', 'Open the dashboard from the gateway itself: the page origin does not match its address');
-  clock = now || getTime;
+  var key = h['sec-websocket-key'] || '';
+  if (req.method != 'GET' || key.length != 24 || (h['upgrade'] || '').toLowerCase().indexOf('websocket') < 0)
+    return refusal(400, 'bad_request', 'This address takes WebSocket connections only');
+  if (h['sec-websocket-version'] != '13') return refusal(426, 'bad_request', 'Only WebSocket version 13 is supported', { 'Sec-WebSocket-Version': '13' });
+  if (!sameOrigin(h)) return refusal(403, 'forbidden', 'Open the dashboard from the gateway itself: the page origin does not match its address');
+  clock = now;
   var ok = !!token && core.checkSession(token, clock());
-  if (ok && clients.length >= MAX_CLIENTS)
-    return refuse(res, 503, 'busy', 'Too many dashboards are open: close one, then reload');
-  try {
-    res.writeHead(101, {
-      Upgrade: 'websocket',
-      Connection: 'Upgrade',
-      'Sec-WebSocket-Accept': btoa(E.toString(require('crypto').SHA1(key + GUID))),
-    });
-    if (!ok) return res.end(closeFrame(4401, 'session'));
-  } catch (e) {
-    return; // the client left already
-  }
+  if (ok && clients.length >= MAX_CLIENTS) return refusal(503, 'busy', 'Too many dashboards are open: close one, then reload');
+  var head = responseHead(101, {
+    Upgrade: 'websocket',
+    Connection: 'Upgrade',
+    'Sec-WebSocket-Accept': btoa(E.toString(require('crypto').SHA1(key + GUID))),
+  });
+  if (!ok) return head + closeFrame(4401, 'session');
   admin = core;
-  var c: Client = { res: res, token: '' + token, buf: '', queued: 0, running: 0, heard: true, open: true };
+  var c: Client = { sock: sock, token: '' + token, buf: '', queued: head.length, running: 0, heard: true, open: true };
   clients.push(c);
-  req.on('data', function (d: string) {
+  put(c, head);
+  sock.on('data', function (d: string) {
     if (c.open) receive(c, d);
   });
-  req.on('close', function () {
-    drop(c, false);
+  sock.on('close', function () {
+    drop(c);
   });
-  res.on('drain', function () {
+  sock.on('drain', function () {
     c.queued = 0;
   });
   if (!unsubscribe) unsubscribe = core.onEvent(broadcast);
   if (!ticker) ticker = setInterval(tick, keepaliveMs || KEEPALIVE_MS);
+  if (req.rest) receive(c, req.rest);
+  return '';
 }
 
 /** How many admin browsers are connected (for status and tests). */
