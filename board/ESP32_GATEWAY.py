@@ -46,6 +46,7 @@ info = {
      'SOURCES += libs/mqtt-gateway/native/sha256.c',
      'SOURCES += libs/mqtt-gateway/native/x25519.c',
      'SOURCES += libs/mqtt-gateway/native/chacha20poly1305.c',
+     'SOURCES += libs/mqtt-gateway/native/envelope.c',
      'INCLUDE += -I$(ROOT)/libs/mqtt-gateway/native',
    ]
  }

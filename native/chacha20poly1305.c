@@ -321,21 +321,28 @@ void chacha20poly1305_seal(uint8_t *out,
     aead_tag(out + pt_len, key, nonce, aad, aad_len, out, pt_len);
 }
 
+int chacha20poly1305_open_detached(uint8_t *out,
+                                   const uint8_t key[32], const uint8_t nonce[12],
+                                   const uint8_t *aad, size_t aad_len,
+                                   const uint8_t *ct, size_t ct_len, const uint8_t tag[16])
+{
+    uint8_t expected[16];
+    uint32_t diff = 0;
+    size_t i;
+    aead_tag(expected, key, nonce, aad, aad_len, ct, ct_len);
+    for (i = 0; i < 16; i++) diff |= (uint32_t)(expected[i] ^ tag[i]);
+    wipe(expected, sizeof expected);
+    /* diff - 1 borrows into bit 8 only when diff == 0 */
+    if ((((diff - 1) >> 8) & 1) == 0) return -1;
+    chacha20_xor(out, ct, ct_len, key, nonce, 1);
+    return 0;
+}
+
 int chacha20poly1305_open(uint8_t *out,
                           const uint8_t key[32], const uint8_t nonce[12],
                           const uint8_t *aad, size_t aad_len,
                           const uint8_t *sealed, size_t sealed_len)
 {
-    uint8_t tag[16];
-    uint32_t diff = 0;
-    size_t ct_len, i;
     if (sealed_len < 16) return -1;
-    ct_len = sealed_len - 16;
-    aead_tag(tag, key, nonce, aad, aad_len, sealed, ct_len);
-    for (i = 0; i < 16; i++) diff |= (uint32_t)(tag[i] ^ sealed[ct_len + i]);
-    wipe(tag, sizeof tag);
-    /* diff - 1 borrows into bit 8 only when diff == 0 */
-    if ((((diff - 1) >> 8) & 1) == 0) return -1;
-    chacha20_xor(out, sealed, ct_len, key, nonce, 1);
-    return 0;
+    return chacha20poly1305_open_detached(out, key, nonce, aad, aad_len, sealed, sealed_len - 16, sealed + sealed_len - 16);
 }

@@ -27,4 +27,12 @@ int chacha20poly1305_open(uint8_t *out,
                           const uint8_t *aad, size_t aad_len,
                           const uint8_t *sealed, size_t sealed_len);
 
+/* The same with the tag apart from the ciphertext: on success out gets
+ * ct_len bytes of plaintext (out may equal ct) and 0 is returned; otherwise
+ * out is not written and -1 is returned. */
+int chacha20poly1305_open_detached(uint8_t *out,
+                                   const uint8_t key[32], const uint8_t nonce[12],
+                                   const uint8_t *aad, size_t aad_len,
+                                   const uint8_t *ct, size_t ct_len, const uint8_t tag[16]);
+
 #endif

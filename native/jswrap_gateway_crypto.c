@@ -1,7 +1,7 @@
 /* Espruino library "GatewayCrypto": the freestanding crypto of this folder
  * for JavaScript on the ESP32_GATEWAY firmware (board/ESP32_GATEWAY.py).
- * Same seven functions, argument counts and semantics as the Node addon
- * (addon.c) and the Crypto interface of src/crypto/types.ts.
+ * Same functions, argument counts and semantics as the Node addon (addon.c)
+ * and the Crypto interface of src/crypto/types.ts.
  *
  * Builds only inside the Espruino source tree (2v29): Espruino's
  * scripts/build_jswrapper.py reads the JSON comments below and generates
@@ -9,16 +9,20 @@
  *
  * Byte arguments: a Uint8Array (or another view with 1-byte elements, or an
  * ArrayBuffer) or an 8-bit String, the form Espruino's sockets and Storage
- * hand data out in. Every result is a fresh Uint8Array; aeadOpen returns
- * undefined when the tag does not verify. Wrong types or lengths throw a
- * TypeError. */
+ * hand data out in. The primitives return fresh Uint8Arrays (aeadOpen
+ * undefined when the tag does not verify); the envelope calls return
+ * Strings, byte work and all in one call, so a sealed message costs the
+ * interpreter a few calls instead of loops over its bytes. Wrong types or
+ * lengths throw a TypeError. */
 #include "jsvar.h"
 #include "jsvariterator.h"
 #include "jsinteractive.h"
+#include "jsparse.h"
 #include "jswrap_arraybuffer.h"
 #include "jswrap_gateway_crypto.h"
 
 #include "chacha20poly1305.h"
+#include "envelope.h"
 #include "sha256.h"
 #include "x25519.h"
 
@@ -31,6 +35,7 @@ uint32_t esp_random(void); /* the PC's stand-in: board/host/host_board.c */
 #endif
 
 #define GC_RANDOM_MAX 65536
+#define GC_DIRECTION_MAX 4294967295.0 /* u32 */
 
 /*JSON{
   "type" : "library",
@@ -105,6 +110,46 @@ static bool gc_unreadable(JsVar *res, const char *ptr, size_t len, size_t want) 
   }
   jsvUnLock(res);
   return true;
+}
+
+/* A whole number from 0 to max; false (with a TypeError) for anything else. */
+static bool gc_uint(JsVar *v, const char *what, JsVarFloat max, uint64_t *out) {
+  JsVarFloat f = (jsvIsInt(v) || jsvIsFloat(v)) ? jsvGetFloat(v) : -1;
+  if (!(f >= 0 && f <= max && f == (JsVarFloat)(uint64_t)f)) {
+    jsExceptionHere(JSET_TYPEERROR, "%s must be a whole number from 0 to %f", what, max);
+    return false;
+  }
+  *out = (uint64_t)f;
+  return true;
+}
+
+/* The nonce the AAD names (envelope_aad_nonce); false (with a TypeError) when it names none. */
+static bool gc_aad_nonce(const char *aad, size_t len, const char *what, uint64_t *nonce) {
+  if (envelope_aad_nonce((const uint8_t *)aad, len, nonce) == 0) return true;
+  jsExceptionHere(JSET_TYPEERROR, "%s: aad must be device_id, nonce, timestamp and echo, each line ended by a newline", what);
+  return false;
+}
+
+/* A fresh flat String of len chars, *ptr pointing at them (see gc_new_bytes). */
+static JsVar *gc_new_string(size_t len, char **ptr) {
+  JsVar *s = len ? jsvNewFlatStringOfLength((unsigned int)len) : jsvNewFromEmptyString();
+  *ptr = 0;
+  if (!s) {
+    jsExceptionHere(JSET_ERROR, "GatewayCrypto: not enough memory for a %d-character result", (int)len);
+    return 0;
+  }
+  if (len) *ptr = jsvGetFlatStringPointer(s);
+  return s;
+}
+
+/* The base64 length check of envelopeOpen without reading the text: the
+ * bytes a padded base64 String of this length and ending holds, or -1. */
+static long gc_b64_bytes(JsVar *b64) {
+  size_t len = gc_length(b64);
+  long pad = 0;
+  if (len % 4 || !jsvIsString(b64)) return -1;
+  if (len && jsvGetCharInString(b64, len - 1) == '=') pad = jsvGetCharInString(b64, len - 2) == '=' ? 2 : 1;
+  return (long)(len / 4 * 3) - pad;
 }
 
 /*JSON{
@@ -287,6 +332,187 @@ JsVar *jswrap_gateway_crypto_aeadOpen(JsVar *key, JsVar *nonce, JsVar *aad, JsVa
   }
   gc_wipe(k, sizeof k);
   return res;
+}
+
+/*JSON{
+  "type" : "staticmethod",
+  "class" : "GatewayCrypto",
+  "name" : "x25519Async",
+  "generate" : "jswrap_gateway_crypto_x25519Async",
+  "params" : [
+    ["scalar","JsVar","32-byte private scalar (clamped inside)"],
+    ["u","JsVar","32-byte u-coordinate (a public key)"],
+    ["done","JsVar","called with the 32-byte result"]
+  ],
+  "return" : ["JsVar","undefined"],
+  "typescript" : "x25519Async(scalar: Uint8Array, u: Uint8Array, done: (out: Uint8Array) => void): void;"
+}
+X25519 for callers written for the sliced pure-JS version of stock firmware:
+in C it takes a millisecond, so `done` is called at once, before this returns.
+*/
+JsVar *jswrap_gateway_crypto_x25519Async(JsVar *scalar, JsVar *u, JsVar *done) {
+  JsVar *out;
+  if (!jsvIsFunction(done)) {
+    jsExceptionHere(JSET_TYPEERROR, "x25519Async: done must be a function, got %t", done);
+    return 0;
+  }
+  out = jswrap_gateway_crypto_x25519(scalar, u);
+  if (!out) return 0;
+  jsvUnLock2(jspExecuteFunction(done, 0, 1, &out), out);
+  return 0;
+}
+
+/*JSON{
+  "type" : "staticmethod",
+  "class" : "GatewayCrypto",
+  "name" : "envelopeSeal",
+  "generate" : "jswrap_gateway_crypto_envelopeSeal",
+  "params" : [
+    ["encKey","JsVar","32-byte session key"],
+    ["direction","JsVar","0 device to gateway, 1 gateway to device"],
+    ["aad","JsVar","the envelope's AAD: device_id, nonce, timestamp and echo, each line ended by a newline"],
+    ["plaintext","JsVar","the JSON-RPC text"]
+  ],
+  "return" : ["JsVar","base64 of ciphertext and tag: the envelope's ciphertext field"],
+  "return_object" : "String",
+  "typescript" : "envelopeSeal(encKey: Uint8Array | string, direction: number, aad: Uint8Array | string, plaintext: Uint8Array | string): string;"
+}
+PROTOCOL.md §5.2 sealing: ChaCha20-Poly1305 under the nonce
+u32_be(direction) ‖ u64_be(nonce), where nonce is the AAD's second line, as
+standard padded base64.
+*/
+JsVar *jswrap_gateway_crypto_envelopeSeal(JsVar *encKey, JsVar *direction, JsVar *aad, JsVar *plaintext) {
+  uint8_t k[32];
+  uint64_t dir, n;
+  size_t ptLength;
+  char *out;
+  JsVar *res;
+  if (!gc_check(encKey, "envelopeSeal: encKey", 32) || !gc_uint(direction, "envelopeSeal: direction", GC_DIRECTION_MAX, &dir) ||
+      !gc_check(aad, "envelopeSeal: aad", -1) || !gc_check(plaintext, "envelopeSeal: plaintext", -1)) return 0;
+  ptLength = gc_length(plaintext);
+  if (!(res = gc_new_string(base64_length(ptLength + 16), &out))) return 0;
+  JSV_GET_AS_CHAR_ARRAY(aadPtr, aadLen, aad);
+  JSV_GET_AS_CHAR_ARRAY(ptPtr, ptLen, plaintext);
+  if (gc_unreadable(res, aadPtr, aadLen, aadLen) || gc_unreadable(res, ptPtr, ptLen, ptLength)) return 0;
+  if (!gc_aad_nonce(aadPtr, aadLen, "envelopeSeal", &n)) {
+    jsvUnLock(res);
+    return 0;
+  }
+  jsvIterateCallbackToBytes(encKey, k, sizeof k);
+  envelope_seal(out, k, (uint32_t)dir, n, (const uint8_t *)aadPtr, aadLen, (const uint8_t *)ptPtr, ptLen);
+  gc_wipe(k, sizeof k);
+  return res;
+}
+
+/*JSON{
+  "type" : "staticmethod",
+  "class" : "GatewayCrypto",
+  "name" : "envelopeOpen",
+  "generate" : "jswrap_gateway_crypto_envelopeOpen",
+  "params" : [
+    ["encKey","JsVar","32-byte session key"],
+    ["direction","JsVar","0 device to gateway, 1 gateway to device"],
+    ["aad","JsVar","the envelope's AAD: device_id, nonce, timestamp and echo, each line ended by a newline"],
+    ["ciphertext","JsVar","the envelope's ciphertext field (base64)"]
+  ],
+  "return" : ["JsVar","the plaintext; undefined when the tag does not verify; null when ciphertext is not canonical base64 of at least 16 bytes"],
+  "return_object" : "String",
+  "typescript" : "envelopeOpen(encKey: Uint8Array | string, direction: number, aad: Uint8Array | string, ciphertext: string): string | null | undefined;"
+}
+The inverse of envelopeSeal. The tag is checked before anything is
+decrypted; on failure no plaintext is released.
+*/
+JsVar *jswrap_gateway_crypto_envelopeOpen(JsVar *encKey, JsVar *direction, JsVar *aad, JsVar *ciphertext) {
+  uint8_t k[32];
+  uint64_t dir, n;
+  long sealedLength;
+  char *out;
+  JsVar *res;
+  int r;
+  if (!gc_check(encKey, "envelopeOpen: encKey", 32) || !gc_uint(direction, "envelopeOpen: direction", GC_DIRECTION_MAX, &dir) ||
+      !gc_check(aad, "envelopeOpen: aad", -1) || !gc_check(ciphertext, "envelopeOpen: ciphertext", -1)) return 0;
+  sealedLength = gc_b64_bytes(ciphertext);
+  if (!(res = gc_new_string(sealedLength < 16 ? 0 : (size_t)sealedLength - 16, &out))) return 0;
+  JSV_GET_AS_CHAR_ARRAY(aadPtr, aadLen, aad);
+  JSV_GET_AS_CHAR_ARRAY(b64Ptr, b64Len, ciphertext);
+  if (gc_unreadable(res, aadPtr, aadLen, aadLen) || gc_unreadable(res, b64Ptr, b64Len, b64Len)) return 0;
+  if (!gc_aad_nonce(aadPtr, aadLen, "envelopeOpen", &n)) {
+    jsvUnLock(res);
+    return 0;
+  }
+  if (sealedLength < 16 || base64_decoded_length(b64Ptr, b64Len) != sealedLength) {
+    jsvUnLock(res);
+    return jsvNewNull();
+  }
+  jsvIterateCallbackToBytes(encKey, k, sizeof k);
+  r = envelope_open((uint8_t *)out, k, (uint32_t)dir, n, (const uint8_t *)aadPtr, aadLen, b64Ptr, b64Len);
+  gc_wipe(k, sizeof k);
+  if (r != 0) {
+    jsvUnLock(res); /* ciphertext only: the C checks the tag before it decrypts */
+    return 0;
+  }
+  return res;
+}
+
+/*JSON{
+  "type" : "staticmethod",
+  "class" : "GatewayCrypto",
+  "name" : "hmacHex",
+  "generate" : "jswrap_gateway_crypto_hmacHex",
+  "params" : [
+    ["key","JsVar","the key, any length"],
+    ["data","JsVar","the message"]
+  ],
+  "return" : ["JsVar","HMAC-SHA256 of data under key as 64 lowercase hex"],
+  "return_object" : "String",
+  "typescript" : "hmacHex(key: Uint8Array | string, data: Uint8Array | string): string;"
+}
+HMAC-SHA256 (RFC 2104) as the hex text the protocol sends.
+*/
+JsVar *jswrap_gateway_crypto_hmacHex(JsVar *key, JsVar *data) {
+  uint8_t mac[32];
+  char *out;
+  JsVar *res;
+  if (!gc_check(key, "hmacHex: key", -1) || !gc_check(data, "hmacHex: data", -1)) return 0;
+  if (!(res = gc_new_string(64, &out))) return 0;
+  JSV_GET_AS_CHAR_ARRAY(keyPtr, keyLen, key);
+  JSV_GET_AS_CHAR_ARRAY(dataPtr, dataLen, data);
+  if (gc_unreadable(res, keyPtr, keyLen, keyLen) || gc_unreadable(res, dataPtr, dataLen, dataLen)) return 0;
+  hmac_sha256(mac, (const uint8_t *)keyPtr, keyLen, (const uint8_t *)dataPtr, dataLen);
+  hex_encode(out, mac, sizeof mac);
+  return res;
+}
+
+/*JSON{
+  "type" : "staticmethod",
+  "class" : "GatewayCrypto",
+  "name" : "hmacVerify",
+  "generate" : "jswrap_gateway_crypto_hmacVerify",
+  "params" : [
+    ["key","JsVar","the key, any length"],
+    ["data","JsVar","the message"],
+    ["mac","JsVar","the MAC received, 64 lowercase hex"]
+  ],
+  "return" : ["JsVar","true when mac is the HMAC-SHA256 of data under key"],
+  "return_object" : "Boolean",
+  "typescript" : "hmacVerify(key: Uint8Array | string, data: Uint8Array | string, mac: string): boolean;"
+}
+Checks a received MAC in constant time: false for anything but the 64
+lowercase hex digits of HMAC-SHA256(key, data).
+*/
+JsVar *jswrap_gateway_crypto_hmacVerify(JsVar *key, JsVar *data, JsVar *mac) {
+  uint8_t expected[32];
+  bool ok;
+  if (!gc_check(key, "hmacVerify: key", -1) || !gc_check(data, "hmacVerify: data", -1)) return 0;
+  if (!jsvIsString(mac) || gc_length(mac) != 64) return jsvNewFromBool(false);
+  JSV_GET_AS_CHAR_ARRAY(keyPtr, keyLen, key);
+  JSV_GET_AS_CHAR_ARRAY(dataPtr, dataLen, data);
+  JSV_GET_AS_CHAR_ARRAY(macPtr, macLen, mac);
+  if (gc_unreadable(0, keyPtr, keyLen, keyLen) || gc_unreadable(0, dataPtr, dataLen, dataLen) || gc_unreadable(0, macPtr, macLen, 64)) return 0;
+  hmac_sha256(expected, (const uint8_t *)keyPtr, keyLen, (const uint8_t *)dataPtr, dataLen);
+  ok = hex_matches(expected, sizeof expected, macPtr, macLen) == 1;
+  gc_wipe(expected, sizeof expected);
+  return jsvNewFromBool(ok);
 }
 
 /*JSON{

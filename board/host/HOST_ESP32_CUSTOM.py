@@ -12,6 +12,7 @@ info['build']['makefile'] = info['build']['makefile'][:-1] + [
   'SOURCES += libs/mqtt-gateway/native/sha256.c',
   'SOURCES += libs/mqtt-gateway/native/x25519.c',
   'SOURCES += libs/mqtt-gateway/native/chacha20poly1305.c',
+  'SOURCES += libs/mqtt-gateway/native/envelope.c',
   'INCLUDE += -I$(ROOT)/libs/mqtt-gateway/native',
   'LINUX=1',
 ]

@@ -1,6 +1,7 @@
 // The gateway core's contract: the I/O it is given (GatewayEnv) and what it
 // offers its shell and the admin API (Gateway): each admin operation returns
-// undefined when done, or the AdminError that refused it. See core.ts.
+// undefined when done, or the AdminError that refused it (approve hands it to
+// a callback: its keys can take seconds). See core.ts.
 import type { Crypto } from '../crypto/types';
 import type { AdminError, ApproveOptions } from './admin/types';
 import type { DeviceView, GatewayEvent, StatusCounts } from './admin/wire';
@@ -37,7 +38,8 @@ export interface Gateway {
   /** A message on one of the gateway's topics (connect requests, envelopes). */
   onMessage(topic: string, payload: string): void;
   call(id: string, method: string, params: any, timeoutMs: number, done: CallDone): AdminError | undefined;
-  approve(id: string, psk: string | undefined, o: ApproveOptions): AdminError | undefined;
+  /** `done` gets the refusal, or undefined once approved (at once on native crypto; stock firmware's keys take seconds). */
+  approve(id: string, psk: string | undefined, o: ApproveOptions, done: (err: AdminError | undefined) => void): void;
   reject(id: string): AdminError | undefined;
   revoke(id: string): AdminError | undefined;
   remove(id: string): AdminError | undefined;

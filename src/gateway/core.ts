@@ -119,9 +119,10 @@ export function createGateway(env: GatewayEnv): Gateway {
     return undefined;
   }
 
-  function approve(id: string, psk: string | undefined, o: ApproveOptions): AdminError | undefined {
+  function approve(id: string, psk: string | undefined, o: ApproveOptions, done: (err: AdminError | undefined) => void): void {
     const p = reg.request(id);
-    if (!p) return reg.record(id) ? conflict(id, ' is not pending.') : unknown(id);
+    if (!p) return done(reg.record(id) ? conflict(id, ' is not pending.') : unknown(id));
+    if (enroll.making(id)) return done(conflict(id, ' is being approved.'));
     let hashHex = '';
     if (psk) {
       const hash = pskHash(crypto, psk);
@@ -129,20 +130,25 @@ export function createGateway(env: GatewayEnv): Gateway {
       if (p.pr) q.pskProof = p.pr;
       if (!checkPskProof(crypto, hash, q)) {
         security('psk proof', id);
-        return adminError(409, 'psk_mismatch', p.pr ? 'Wrong PSK.' : 'The device has no PSK.');
+        return done(adminError(409, 'psk_mismatch', p.pr ? 'Wrong PSK.' : 'The device has no PSK.'));
       }
       hashHex = toHex(hash);
-    } else if (p.pr) return adminError(409, 'psk_required', 'The device needs its PSK.');
+    } else if (p.pr) return done(adminError(409, 'psk_required', 'The device needs its PSK.'));
     const old = reg.cold(id);
-    const c = enroll.newSession(id, p.pk, p.n || (old ? old.n : ''), hashHex, o.pskWeak, old ? old.a : null);
-    if (!c) return adminError(400, 'bad_key', 'Bad device key, or flash full.');
-    // A full QoS 1 window (PUBACKs queued behind a burst of device traffic)
-    // refuses the publish: send it at QoS 0 rather than leave the device
-    // waiting for its next connect request (60 s while pending).
-    const text = approvedNotificationText(enroll.approval(id, c));
-    if (!sendPlain(id, text, 1)) sendPlain(id, text, 0);
-    changed(id);
-    return undefined;
+    enroll.newSession(id, p.pk, p.n || (old ? old.n : ''), hashHex, o.pskWeak, old ? old.a : null, function () {
+      // still the key the admin approved (a repeat request with it is fine)
+      const now = reg.request(id);
+      return !!now && now.pk === p.pk;
+    }, function (err, c) {
+      if (!c) return done(err);
+      // A full QoS 1 window (PUBACKs queued behind a burst of device traffic)
+      // refuses the publish: send it at QoS 0 rather than leave the device
+      // waiting for its next connect request (60 s while pending).
+      const text = approvedNotificationText(enroll.approval(id, c));
+      if (!sendPlain(id, text, 1)) sendPlain(id, text, 0);
+      changed(id);
+      done(undefined);
+    });
   }
 
   function reject(id: string): AdminError | undefined {
@@ -212,6 +218,7 @@ export function createGateway(env: GatewayEnv): Gateway {
     sec: sec,
     start: function () {
       reg.load(env.mono());
+      enroll.start(); // the first approval's key pair
     },
     tick: tick,
     persist: function () {

@@ -1,6 +1,7 @@
 // Enrollment at the gateway (docs/protocol.md §3): connect requests decided
 // by the table of §3.4, the pending table the admin works through, and new
-// sessions (a fresh gateway key pair per approval, on flash before use).
+// sessions (a fresh gateway key pair per approval, made by key-maker.ts
+// without holding the event loop, on flash before use).
 import { fromHex, toHex } from '../protocol/bytes';
 import {
   checkPskProof,
@@ -11,8 +12,11 @@ import {
   parseConnectRequest,
 } from '../protocol/enrollment';
 import type { Approval } from '../protocol/enrollment';
-import { deriveSessionKeys, newKeyPair } from '../protocol/keys';
+import type { SessionKeys } from '../protocol/keys';
+import { adminError } from './admin/types';
+import type { AdminError } from './admin/types';
 import type { Context } from './context';
+import { createKeyMaker } from './key-maker';
 import { carryOver, hasSession, lastConnectAt, newHot, noteConnect } from './records';
 import type { Cold } from './records';
 
@@ -24,13 +28,23 @@ const REFUSED_RING = 16;
 export interface Enrollment {
   /** A payload from P/connect/request. */
   received(payload: string): void;
+  /** Boot: starts making the first approval's key pair. */
+  start(): void;
+  /** true while the keys of a new session for `id` are being made. */
+  making(id: string): boolean;
   /**
    * A new session for `id` with the device key `pk`: a fresh gateway key pair
    * (only its public half and the derived keys are kept), on flash first.
-   * Undefined for a low-order key or when flash refused the write.
+   * `done` gets it once the keys are made (at once on native crypto, seconds
+   * later on stock firmware), or the error: 409 when `still()` says the
+   * request changed meanwhile (a newer key, a reject, a revoke), 400 for a
+   * low-order key or when flash refused the write. `pskWeak`: the PSK (hash
+   * `psk`) is easy to guess.
    */
-  /** `pskWeak`: the PSK (hash `psk`) is easy to guess. */
-  newSession(id: string, pk: string, name: string, psk: string, pskWeak: boolean, allow: string[] | null): Cold | undefined;
+  newSession(
+    id: string, pk: string, name: string, psk: string, pskWeak: boolean, allow: string[] | null,
+    still: () => boolean, done: (err: AdminError | undefined, c?: Cold) => void,
+  ): void;
   /** The approval fields of §3.2 for the session `c` of `id`. */
   approval(id: string, c: Cold): Approval;
 }
@@ -39,6 +53,8 @@ export function createEnrollment(cx: Context): Enrollment {
   const { env, reg, wall, security, changed } = cx;
   const crypto = env.crypto;
   const refused: [string, number][] = []; // [id, mono] of unknown ids refused lately
+  const keyMaker = createKeyMaker(crypto);
+  const making: { [key: string]: boolean } = {}; // '#' + id: a session's keys are being made
 
   function approval(id: string, c: Cold): Approval {
     const a: Approval = { deviceId: id, gatewayPubkey: c.g, time: wall() || null };
@@ -70,10 +86,15 @@ export function createEnrollment(cx: Context): Enrollment {
           return reply(connectErrorText(q.id, 'psk proof missing or wrong'));
         }
         if (q.pubkey === c.pk) return reply(connectApprovedText(q.id, approval(id, c)));
-        // a PSK holder with a new key: a new session, no admin needed
-        const n = newSession(id, q.pubkey, q.name || c.n, c.p, !!c.w, c.a);
-        reply(n ? connectApprovedText(q.id, approval(id, n)) : connectErrorText(q.id, 'request refused'));
-        return changed(id);
+        // a PSK holder with a new key: a new session, no admin needed (the
+        // reply follows when its keys are made; meanwhile requests get none)
+        if (making['#' + id]) return;
+        return newSession(id, q.pubkey, q.name || c.n, c.p, !!c.w, c.a, function () {
+          return reg.record(id) === h && hasSession(h);
+        }, function (err, n) {
+          reply(n ? connectApprovedText(q.id, approval(id, n)) : connectErrorText(q.id, 'request refused'));
+          if (n) changed(id);
+        });
       }
       if (q.pubkey === c.pk) {
         if (p) {
@@ -133,15 +154,25 @@ export function createEnrollment(cx: Context): Enrollment {
     refused.push([id, mono]);
   }
 
-  function newSession(id: string, pk: string, name: string, psk: string, pskWeak: boolean, allow: string[] | null): Cold | undefined {
-    const kp = newKeyPair(crypto);
-    const keys = deriveSessionKeys(crypto, kp.privateKey, fromHex(pk) as Uint8Array);
-    if (!keys) return undefined; // a low-order public key
+  function newSession(
+    id: string, pk: string, name: string, psk: string, pskWeak: boolean, allow: string[] | null,
+    still: () => boolean, done: (err: AdminError | undefined, c?: Cold) => void,
+  ): void {
+    making['#' + id] = true;
+    keyMaker.make(fromHex(pk) as Uint8Array, function (made) {
+      delete making['#' + id];
+      if (!still()) return done(adminError(409, 'conflict', 'Device ' + id + ' changed meanwhile: try again.'));
+      const c = made && storeSession(id, pk, name, psk, pskWeak, allow, toHex(made.gatewayPublic), made.keys);
+      done(c ? undefined : adminError(400, 'bad_key', 'Bad device key, or flash full.'), c);
+    });
+  }
+
+  function storeSession(id: string, pk: string, name: string, psk: string, pskWeak: boolean, allow: string[] | null, g: string, keys: SessionKeys): Cold | undefined {
     const c: Cold = {
       id: id,
       n: name,
       pk: pk,
-      g: toHex(kp.publicKey),
+      g: g,
       k: toHex(keys.hmacKey) + toHex(keys.encKey),
       p: psk,
       a: allow,
@@ -159,5 +190,13 @@ export function createEnrollment(cx: Context): Enrollment {
     return c;
   }
 
-  return { received: received, newSession: newSession, approval: approval };
+  return {
+    received: received,
+    start: keyMaker.prepare,
+    making: function (id) {
+      return !!making['#' + id];
+    },
+    newSession: newSession,
+    approval: approval,
+  };
 }

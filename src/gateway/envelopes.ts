@@ -15,6 +15,7 @@ import { nextNonce } from '../protocol/counter';
 import { DEVICE_TO_GATEWAY, GATEWAY_TO_DEVICE, openEnvelope, sealEnvelope } from '../protocol/envelope';
 import type { Opened, PeerSession } from '../protocol/envelope';
 import { echoRequiredErrorText, echoRequiredNotificationText, errorText, resultText } from '../protocol/jsonrpc';
+import type { RpcId } from '../protocol/jsonrpc';
 import type { Context } from './context';
 import { METHODS } from './methods';
 import {
@@ -45,8 +46,10 @@ export interface Envelopes {
    * Seals `text` (a JSON-RPC message) to device `id`; false when it could not
    * go out. Answers go at QoS 0 (a burst of them must not fill the QoS 1
    * in-flight window; the device retries), messages the gateway starts at QoS 1.
+   * `answerTo`: the id of the request `text` answers, so its text need not be
+   * read back for the HMAC.
    */
-  seal(id: string, h: Hot, text: string, qos?: number): boolean;
+  seal(id: string, h: Hot, text: string, qos?: number, answerTo?: RpcId): boolean;
 }
 
 export function createEnvelopes(cx: Context): Envelopes {
@@ -93,9 +96,9 @@ export function createEnvelopes(cx: Context): Envelopes {
     const h = reg.record(id) as Hot;
     authentic(id, h, r.highNonce);
     const kind = r.kind;
-    const rid = r.id as number | string;
+    const rid = r.id as RpcId;
     const answer = function (text: string): void {
-      if (kind === 'request') seal(id, h, text);
+      if (kind === 'request') seal(id, h, text, 0, rid);
     };
     if (kind === 'response') return cx.calls.answered(id, rid, r.message);
     if (!isFresh(h)) {
@@ -139,7 +142,7 @@ export function createEnvelopes(cx: Context): Envelopes {
     answer(text);
   }
 
-  function seal(id: string, h: Hot, text: string, qos?: number): boolean {
+  function seal(id: string, h: Hot, text: string, qos?: number, answerTo?: RpcId): boolean {
     const before = sendCounter(h);
     const n = nextNonce(before, SEND_RESERVE);
     if (!n || !hasSession(h)) return false;
@@ -158,6 +161,8 @@ export function createEnvelopes(cx: Context): Envelopes {
       nonce: n.nonce,
       timestamp: Math.floor(env.clock()),
       plaintext: text,
+      // an answer's method and id are known: its text need not be read back
+      rpc: answerTo !== undefined ? { method: '', id: answerTo } : undefined,
     });
     countSent(h);
     return cx.sendPlain(id, sealed, qos || 0);

@@ -8,9 +8,9 @@
 // to flash as JSON, where short names keep the files and their parsing small.
 // Only this file and registry.ts (which loads and stores them) use the short
 // names of Hot; the rest of the gateway calls the functions below.
-import { contains, fromBytes, fromHex, toBytes } from '../protocol/bytes';
+import { contains, fromBytes, fromHex } from '../protocol/bytes';
 import type { SendCounter } from '../protocol/counter';
-import type { SessionKeys } from '../protocol/keys';
+import type { EnvelopeKeys } from '../protocol/envelope';
 import { DEFAULT_ALLOW } from './methods';
 
 /** The gateway-side lifecycle of a registered device (docs/protocol.md §4). */
@@ -116,8 +116,9 @@ export function hasSession(h: Hot): boolean {
   return !!h.k;
 }
 
-export function sessionKeys(h: Hot): SessionKeys {
-  return { hmacKey: toBytes(h.k.substr(0, 32)), encKey: toBytes(h.k.substr(32)) };
+/** The session keys as byte strings: the envelope calls take them as they are. */
+export function sessionKeys(h: Hot): EnvelopeKeys {
+  return { hmacKey: h.k.substr(0, 32), encKey: h.k.substr(32) };
 }
 
 /** The session is over (revoked): no keys, no way back but a new enrollment. */

@@ -2,13 +2,9 @@
 import { isStr } from './bytes';
 import { MAX_DEVICE_ID } from './constants';
 
+// A RegExp test runs in C on Espruino, where a loop over the chars is slow.
+const ID_CHARS = /^[-A-Za-z0-9_.]+$/;
+
 export function isDeviceId(v: unknown): v is string {
-  if (!isStr(v) || v.length < 1 || v.length > MAX_DEVICE_ID) return false;
-  for (let i = 0; i < v.length; i++) {
-    const c = v.charCodeAt(i);
-    const ok =
-      (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 46 || c === 45;
-    if (!ok) return false;
-  }
-  return true;
+  return isStr(v) && v.length <= MAX_DEVICE_ID && ID_CHARS.test(v);
 }

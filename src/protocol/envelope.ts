@@ -1,8 +1,10 @@
 // Sealed envelopes of docs/protocol.md §5: seal, and open with every receiver
 // check of §5.3 in order. Pure: the caller owns sessions, clocks and counters.
-import { Crypto } from '../crypto/types';
-import { toBytes, fromBytes, toHex, isHex, isObject, isStr, fromHex, toBase64, fromBase64, isSafeUint, isNum, decimal, putU64, equalBytes } from './bytes';
-import { SessionKeys } from './keys';
+// The byte work (base64, AEAD, HMAC, hex) is one Crypto call each way, so on
+// the interpreter a message costs a handful of calls, not loops over bytes.
+import { Bytes, Crypto } from '../crypto/types';
+import { envelopeNonce } from '../crypto/envelope';
+import { isHex, isObject, isStr, isSafeUint, isNum, decimal } from './bytes';
 import { isDeviceId } from './device-id';
 import { parseJson, classify, isRpcId, RpcId, RpcKind } from './jsonrpc';
 import {
@@ -25,11 +27,12 @@ export interface Envelope {
 }
 
 /** u32_be(direction) ‖ u64_be(nonce). */
-export function aeadNonce(direction: Direction, nonce: number): Uint8Array {
-  const n = new Uint8Array(12);
-  n[3] = direction;
-  putU64(n, 4, nonce);
-  return n;
+export const aeadNonce: (direction: Direction, nonce: number) => Uint8Array = envelopeNonce;
+
+/** The two session keys as an envelope uses them: Uint8Arrays or byte strings. */
+export interface EnvelopeKeys {
+  encKey: Bytes;
+  hmacKey: Bytes;
 }
 
 export function aadString(deviceId: string, nonce: number, timestamp: number, echo?: string): string {
@@ -51,6 +54,12 @@ export interface SealParams {
   plaintext: string;
   /** 32 lowercase hex: the gateway's echo value when repeating a call (§6). */
   echo?: string;
+  /**
+   * The method and id of `plaintext` (method '' for a response, id null for
+   * a notification), when the caller built the text itself and knows them:
+   * spares reading it back. They go into the HMAC: they must be the text's.
+   */
+  rpc?: { method: string; id: RpcId | null };
 }
 
 /**
@@ -58,26 +67,25 @@ export interface SealParams {
  * caller passes: bad id/nonce/time/echo, or a plaintext that is not JSON-RPC.
  * The receiver drops envelopes above its limit (4096 by default): check length.
  */
-export function sealEnvelope(c: Crypto, keys: SessionKeys, p: SealParams): string {
+export function sealEnvelope(c: Crypto, keys: EnvelopeKeys, p: SealParams): string {
   if (!isDeviceId(p.deviceId) || !isSafeUint(p.nonce) || p.nonce < 1 || !isSafeUint(p.timestamp) ||
       (p.echo !== undefined && !isHex(p.echo, ECHO_BYTES * 2))) {
     throw new Error('sealEnvelope: bad device id, nonce, timestamp or echo');
   }
-  const rpc = classify(parseJson(p.plaintext));
+  const rpc = p.rpc || classify(parseJson(p.plaintext));
   if (!rpc) throw new Error('sealEnvelope: plaintext is not a JSON-RPC 2.0 message');
-  const aad = toBytes(aadString(p.deviceId, p.nonce, p.timestamp, p.echo));
-  const sealed = c.aeadSeal(keys.encKey, aeadNonce(p.direction, p.nonce), aad, toBytes(p.plaintext));
-  const mac = c.hmacSha256(keys.hmacKey, toBytes(canonicalString(p.deviceId, rpc.method, rpc.id, p.nonce, p.timestamp)));
+  const ciphertext = c.envelopeSeal(keys.encKey, p.direction, aadString(p.deviceId, p.nonce, p.timestamp, p.echo), p.plaintext);
+  const mac = c.hmacHex(keys.hmacKey, canonicalString(p.deviceId, rpc.method, rpc.id, p.nonce, p.timestamp));
   // Written by hand: every field is ASCII from a checked charset, and the
   // numbers go through decimal() rather than a runtime's number formatting.
   return '{"device_id":"' + p.deviceId + '","nonce":' + decimal(p.nonce) + ',"timestamp":' + decimal(p.timestamp) +
-    ',"ciphertext":"' + toBase64(sealed) + '","hmac":"' + toHex(mac) + '"' +
+    ',"ciphertext":"' + ciphertext + '","hmac":"' + mac + '"' +
     (p.echo !== undefined ? ',"echo":"' + p.echo + '"' : '') + '}';
 }
 
 /** What the receiver knows about its peer in one session. */
 export interface PeerSession {
-  keys: SessionKeys;
+  keys: EnvelopeKeys;
   /** Highest nonce accepted from the peer so far (0 before the first). */
   highNonce: number;
 }
@@ -137,38 +145,50 @@ function drop(step: number, reason: DropReason, deviceId?: string): Refused {
   return r;
 }
 
-// Step 1: the payload as an Envelope, and its ciphertext bytes; undefined if malformed.
-function readEnvelope(payload: unknown, maxBytes: number): { env: Envelope; sealed: Uint8Array } | undefined {
+// Step 1 but for the ciphertext's base64, which the AEAD call (step 5) reads:
+// the payload as an Envelope, or undefined if malformed.
+function readEnvelope(payload: unknown, maxBytes: number): Envelope | undefined {
   if (!isStr(payload) || payload.length > maxBytes) return undefined;
   const e: any = parseJson(payload);
   if (!isObject(e)) return undefined;
   if (!isDeviceId(e.device_id) || !isSafeUint(e.nonce) || e.nonce < 1 || !isSafeUint(e.timestamp)) return undefined;
   if (!isStr(e.ciphertext) || !isHex(e.hmac, 64)) return undefined;
   if (e.echo !== undefined && e.echo !== null && !isHex(e.echo, ECHO_BYTES * 2)) return undefined;
-  const sealed = fromBase64(e.ciphertext);
-  if (!sealed || sealed.length < 16) return undefined;
   const env: Envelope = { device_id: e.device_id, nonce: e.nonce, timestamp: e.timestamp, ciphertext: e.ciphertext, hmac: e.hmac };
   if (isStr(e.echo)) env.echo = e.echo;
-  return { env: env, sealed: sealed };
+  return env;
+}
+
+// The rest of step 1: canonical base64 of at least 16 bytes (ciphertext and tag).
+function sealedBase64(s: string): boolean {
+  let bin: string;
+  try {
+    bin = atob(s);
+  } catch (e) {
+    return false;
+  }
+  return bin.length >= 16 && btoa(bin) === s;
 }
 
 /**
  * The checks of §5.3 in order. Never throws and never changes `session`: on
  * success the caller records `highNonce`; on a drop it counts `reason`.
+ * The ciphertext's base64 (step 1) is read with the AEAD (step 5); a drop at
+ * steps 2–4 checks it first, so every drop still names the first failing step.
  */
 export function openEnvelope(c: Crypto, payload: string, o: OpenOptions): Opened | Refused {
-  const read = readEnvelope(payload, o.maxBytes === undefined ? MAX_ENVELOPE_BYTES : o.maxBytes);
-  if (!read) return drop(STEP_MALFORMED, 'malformed');
-  const env = read.env;
+  const env = readEnvelope(payload, o.maxBytes === undefined ? MAX_ENVELOPE_BYTES : o.maxBytes);
+  if (!env) return drop(STEP_MALFORMED, 'malformed');
   const id = env.device_id;
   const session = o.findSession(id);
-  if (!session) return drop(STEP_UNKNOWN_DEVICE, 'unknown device', id);
-  if (env.nonce <= session.highNonce) return drop(STEP_REPLAY, 'replay', id);
-  if (o.now !== undefined && Math.abs(env.timestamp - o.now) > MAX_CLOCK_SKEW) return drop(STEP_STALE, 'stale', id);
-  const aad = toBytes(aadString(env.device_id, env.nonce, env.timestamp, env.echo));
-  const opened = c.aeadOpen(session.keys.encKey, aeadNonce(o.direction, env.nonce), aad, read.sealed);
-  if (!opened) return drop(STEP_BAD_CIPHERTEXT, 'bad ciphertext', id);
-  const plaintext = fromBytes(opened);
+  const refused = !session ? drop(STEP_UNKNOWN_DEVICE, 'unknown device', id) :
+    env.nonce <= session.highNonce ? drop(STEP_REPLAY, 'replay', id) :
+    o.now !== undefined && Math.abs(env.timestamp - o.now) > MAX_CLOCK_SKEW ? drop(STEP_STALE, 'stale', id) : undefined;
+  const plaintext = refused || !session ? null :
+    c.envelopeOpen(session.keys.encKey, o.direction, aadString(env.device_id, env.nonce, env.timestamp, env.echo), env.ciphertext);
+  if (plaintext === null) return refused && sealedBase64(env.ciphertext) ? refused : drop(STEP_MALFORMED, 'malformed');
+  if (plaintext === undefined) return drop(STEP_BAD_CIPHERTEXT, 'bad ciphertext', id);
+  const peer = session as PeerSession; // a plaintext means a session
   const value: any = parseJson(plaintext);
   const rpc = classify(value);
   if (!rpc) {
@@ -176,14 +196,13 @@ export function openEnvelope(c: Crypto, payload: string, o: OpenOptions): Opened
     const rpcId = !bad && typeof value === 'object' && value !== null && isRpcId(value.id) ? value.id : null;
     return {
       ok: false, step: STEP_NOT_JSONRPC, reason: bad ? 'parse error' : 'invalid request', code: bad ? PARSE_ERROR : INVALID_REQUEST,
-      deviceId: id, id: rpcId, highNonce: env.nonce, envelope: env, session: session,
+      deviceId: id, id: rpcId, highNonce: env.nonce, envelope: env, session: peer,
     };
   }
   const canonical = canonicalString(env.device_id, rpc.method, rpc.id, env.nonce, env.timestamp);
-  const expected = c.hmacSha256(session.keys.hmacKey, toBytes(canonical));
-  if (!equalBytes(expected, fromHex(env.hmac) as Uint8Array)) return drop(STEP_BAD_HMAC, 'bad hmac', id);
+  if (!c.hmacVerify(peer.keys.hmacKey, canonical, env.hmac)) return drop(STEP_BAD_HMAC, 'bad hmac', id);
   return {
     ok: true, envelope: env, plaintext: plaintext, message: value, kind: rpc.kind, method: rpc.method, id: rpc.id,
-    session: session, highNonce: env.nonce,
+    session: peer, highNonce: env.nonce,
   };
 }

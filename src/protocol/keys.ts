@@ -24,7 +24,11 @@ export function newKeyPair(c: Crypto): KeyPair {
  * secret is all zero, i.e. the peer sent a low-order point.
  */
 export function deriveSessionKeys(c: Crypto, ownPrivate: Uint8Array, peerPublic: Uint8Array): SessionKeys | undefined {
-  const shared = c.x25519(ownPrivate, peerPublic);
+  return sessionKeysFrom(c, c.x25519(ownPrivate, peerPublic));
+}
+
+/** The keys of a shared secret X25519(own, peer); undefined when it is all zero. */
+export function sessionKeysFrom(c: Crypto, shared: Uint8Array): SessionKeys | undefined {
   if (isAllZero(shared)) return undefined;
   return {
     encKey: c.hmacSha256(toBytes(ENC_KEY_LABEL), shared),

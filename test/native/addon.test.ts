@@ -7,6 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { nativeCrypto as c } from '../../src/crypto/node/native.ts';
 import { runPrimitiveSuite, hex, rnd, toHex } from './primitive-cases.ts';
+import { runEnvelopeSuite } from './envelope-cases.ts';
 
 runPrimitiveSuite('addon', {
   x25519: async (k, u) => c.x25519(k, u),
@@ -17,17 +18,38 @@ runPrimitiveSuite('addon', {
   aeadOpen: async (k, n, a, s) => c.aeadOpen(k, n, a, s),
 });
 
+const latin1 = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'latin1'));
+
+// Inputs both as bytes and as byte strings, alternately: the addon takes either.
+let asString = false;
+const either = (b: Uint8Array): Uint8Array => ((asString = !asString) ? (Buffer.from(b).toString('latin1') as unknown as Uint8Array) : b);
+
+runEnvelopeSuite('addon: envelope calls', {
+  envelopeSeal: async (k, d, a, p) => c.envelopeSeal(either(k), d, either(a), either(p)),
+  envelopeOpen: async (k, d, a, b) => {
+    const r = c.envelopeOpen(either(k), d, either(a), b);
+    return typeof r === 'string' ? latin1(r) : r;
+  },
+  hmacHex: async (k, d) => c.hmacHex(either(k), either(d)),
+  hmacVerify: async (k, d, m) => c.hmacVerify(either(k), either(d), m),
+});
+
 const ARITY: Record<string, number> = {
   x25519: 2,
   x25519Base: 1,
+  x25519Async: 3,
   sha256: 1,
   hmacSha256: 2,
   aeadSeal: 4,
   aeadOpen: 4,
+  envelopeSeal: 4,
+  envelopeOpen: 4,
+  hmacHex: 2,
+  hmacVerify: 3,
   randomBytes: 1,
 };
 
-test('exports exactly the seven Crypto functions, each with its arity as length', () => {
+test('exports exactly the Crypto functions, each with its arity as length', () => {
   const addon = c as unknown as Record<string, unknown>;
   assert.equal(Object.keys(addon).sort(), Object.keys(ARITY).sort());
   for (const [name, n] of Object.entries(ARITY)) {
@@ -89,6 +111,31 @@ test('wrong types are TypeErrors, for every byte argument', () => {
   // missing arguments read as undefined
   throwsType(() => (c.x25519 as (...a: unknown[]) => unknown)(k), /x25519: u must be a Uint8Array/, 'missing u');
   throwsType(() => (c.sha256 as (...a: unknown[]) => unknown)(), /sha256: data must be a Uint8Array/, 'no data');
+});
+
+test('envelope calls: bad keys, directions and AADs are TypeErrors that name the argument', () => {
+  const k = rnd(32);
+  const aad = 'dev\n1\n1700000000\n';
+  throwsType(() => c.envelopeSeal(rnd(31), 0, aad, ''), /envelopeSeal: encKey must be 32 bytes long, got 31/, 'short key');
+  throwsType(() => c.envelopeSeal('k'.repeat(33), 0, aad, ''), /envelopeSeal: encKey must be 32 bytes long, got 33/, 'long key string');
+  throwsType(() => c.envelopeOpen(k, 0, 42 as unknown as string, 'AAAA'), /envelopeOpen: aad must be a Uint8Array/, 'aad');
+  throwsType(() => c.envelopeSeal(k, 0, aad, '\u0100'), /envelopeSeal: plaintext: a byte string has only chars 0-255/, 'wide char');
+  for (const bad of [-1, 1.5, 2 ** 32, NaN, '0', undefined]) {
+    throwsType(() => c.envelopeSeal(k, bad as number, aad, ''), /envelopeSeal: direction must be a whole number/, `direction ${String(bad)}`);
+  }
+  throwsType(() => c.hmacHex(k, {} as Uint8Array), /hmacHex: data must be a Uint8Array/, 'hmacHex data');
+  assert.is(c.hmacVerify(k, '', 42 as unknown as string), false, 'a MAC that is not a string is simply wrong');
+});
+
+test('x25519Async calls back before it returns, with x25519\'s answer; done must be a function', () => {
+  const k = rnd(32);
+  const u = c.x25519Base(rnd(32));
+  let got: Uint8Array | undefined;
+  c.x25519Async(k, u, (out) => (got = out));
+  assert.ok(got, 'called at once');
+  assert.is(toHex(got!), toHex(c.x25519(k, u)));
+  throwsType(() => c.x25519Async(k, u, undefined as unknown as () => void), /x25519Async: done must be a function/, 'no callback');
+  throwsType(() => c.x25519Async(rnd(3), u, () => undefined), /x25519: scalar must be 32 bytes long/, 'short scalar');
 });
 
 test('randomBytes: n from 0 to 65536, anything else a TypeError', () => {

@@ -6,12 +6,19 @@
  *   x25519 SCALAR U | base SCALAR | sha256 DATA | hmac KEY DATA
  *   seal KEY NONCE AAD PT | open KEY NONCE AAD SEALED   (a failed open
  *   answers "fail", or "error ..." if it wrote to its output anyway; a
- *   malformed request answers "error ..."). */
+ *   malformed request answers "error ...");
+ * and envelope.c the way GatewayCrypto calls it, with DIR 4 big-endian bytes,
+ * the nonce read from the AAD (a malformed one answers "error ..."), B64 and
+ * MAC the bytes of their text, text answers as the hex of their bytes:
+ *   envseal KEY DIR AAD PT -> B64 | envopen KEY DIR AAD B64 -> PT, "fail"
+ *   or "null" (not canonical base64 of 16 bytes or more) |
+ *   hmachex KEY DATA -> MAC | hmacverify KEY DATA MAC -> 01 or 00 */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "chacha20poly1305.h"
+#include "envelope.h"
 #include "sha256.h"
 #include "x25519.h"
 
@@ -54,6 +61,14 @@ static void puthex(const unsigned char *p, size_t n)
     putchar('\n');
 }
 
+/* The big-endian number in n bytes. */
+static uint64_t be(const unsigned char *p, size_t n)
+{
+    uint64_t v = 0;
+    while (n--) v = v << 8 | *p++;
+    return v;
+}
+
 static int untouched(const unsigned char *p, size_t n)
 {
     while (n--)
@@ -64,15 +79,16 @@ static int untouched(const unsigned char *p, size_t n)
 static int run(char *line)
 {
     char *op = strtok(line, " \r\n"), *f;
-    unsigned char *a[4] = {0}, *out = NULL;
-    size_t n[4] = {0}, k, argc = 0;
+    unsigned char *a[5] = {0}, *out = NULL;
+    size_t n[5] = {0}, k, argc = 0;
+    uint64_t nonce = 0;
     int ok = 1;
     if (!op) return 1;
     while ((f = strtok(NULL, " \r\n")) != NULL) {
-        if (argc == 4 || !unhex(f, &a[argc], &n[argc])) { ok = 0; break; }
+        if (argc == 5 || !unhex(f, &a[argc], &n[argc])) { ok = 0; break; }
         argc++;
     }
-    out = malloc(n[3] + 64);
+    out = malloc(2 * (n[3] + n[4]) + 64);
     if (!ok || !out) {
         printf("error bad arguments to %s\n", op);
     } else if (strcmp(op, "x25519") == 0 && argc == 2 && n[0] == 32 && n[1] == 32) {
@@ -96,10 +112,31 @@ static int run(char *line)
         if (chacha20poly1305_open(out, a[0], a[1], a[2], n[2], a[3], n[3]) == 0) puthex(out, n[3] - 16);
         else if (untouched(out, n[3] + 64)) puts("fail");
         else puts("error open failed but wrote to its output");
+    } else if ((strcmp(op, "envseal") == 0 || strcmp(op, "envopen") == 0) && argc == 4 && n[0] == 32 && n[1] == 4 &&
+               envelope_aad_nonce(a[2], n[2], &nonce) != 0) {
+        puts("error the aad names no nonce");
+    } else if (strcmp(op, "envseal") == 0 && argc == 4 && n[0] == 32 && n[1] == 4) {
+        envelope_seal((char *)out, a[0], (uint32_t)be(a[1], 4), nonce, a[2], n[2], a[3], n[3]);
+        puthex(out, base64_length(n[3] + 16));
+    } else if (strcmp(op, "envopen") == 0 && argc == 4 && n[0] == 32 && n[1] == 4) {
+        long len = base64_decoded_length((const char *)a[3], n[3]);
+        if (len < 16) puts("null");
+        else if (envelope_open(out, a[0], (uint32_t)be(a[1], 4), nonce, a[2], n[2], (const char *)a[3], n[3]) == 0) puthex(out, (size_t)len - 16);
+        else puts("fail");
+    } else if (strcmp(op, "hmachex") == 0 && argc == 2) {
+        unsigned char mac[32];
+        hmac_sha256(mac, a[0], n[0], a[1], n[1]);
+        hex_encode((char *)out, mac, 32);
+        puthex(out, 64);
+    } else if (strcmp(op, "hmacverify") == 0 && argc == 3) {
+        unsigned char mac[32], yes = 0;
+        hmac_sha256(mac, a[0], n[0], a[1], n[1]);
+        yes = (unsigned char)hex_matches(mac, 32, (const char *)a[2], n[2]);
+        puthex(&yes, 1);
     } else {
         printf("error unknown request %s/%u\n", op, (unsigned)argc);
     }
-    for (k = 0; k < 4; k++) free(a[k]);
+    for (k = 0; k < 5; k++) free(a[k]);
     free(out);
     return fflush(stdout) == 0;
 }

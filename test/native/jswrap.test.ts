@@ -1,14 +1,14 @@
 // native/jswrap_gateway_crypto.c can only be compiled inside the Espruino
 // tree, so its contract is checked here as Espruino's build reads it: the
 // /*JSON{...}*/ comments (parsed the way scripts/common.py does) must declare
-// the library GatewayCrypto with exactly the seven Crypto functions of
+// the library GatewayCrypto with exactly the Crypto functions of
 // src/crypto/types.ts, with the same parameter counts as those signatures and
 // as the Node addon, each backed by a C function of that arity declared in the
-// header Espruino's generated wrapper includes. The board file must build the
-// wrapper and the three primitives, and leave the telnet console out.
+// header Espruino's generated wrapper includes. The board files must build the
+// wrapper and every primitive, and the firmware's leave the telnet console out.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
@@ -55,8 +55,11 @@ const decls = jsonDecls(wrapper);
 const methods = decls.filter((d) => d.type === 'staticmethod');
 const iface = cryptoInterface();
 
-test('src/crypto/types.ts still has the seven methods this module implements', () => {
-  assert.equal(Object.keys(iface).sort(), ['aeadOpen', 'aeadSeal', 'hmacSha256', 'randomBytes', 'sha256', 'x25519', 'x25519Base']);
+test('src/crypto/types.ts still has the methods this module implements', () => {
+  assert.equal(Object.keys(iface).sort(), [
+    'aeadOpen', 'aeadSeal', 'envelopeOpen', 'envelopeSeal', 'hmacHex', 'hmacSha256', 'hmacVerify', 'randomBytes', 'sha256',
+    'x25519', 'x25519Async', 'x25519Base',
+  ]);
 });
 
 test('the JSON comments declare library GatewayCrypto and nothing else', () => {
@@ -115,7 +118,31 @@ test('aeadOpen returns undefined (0) on a failed tag and frees the unused result
   assert.match(body, /chacha20poly1305_open\([^;]*\) != 0\) \{\s*jsvUnLock\(res\);[^}]*res = 0;/);
 });
 
-test('board/ESP32_GATEWAY.py builds the wrapper and the three primitives, without TELNET', () => {
+const PRIMITIVE_SOURCES = readdirSync(root + 'native').filter((f) => f.endsWith('.c') && f !== 'addon.c' && !f.startsWith('jswrap_'));
+
+function boardMakefile(file: string): string[] {
+  const script = [
+    'import sys, types, json',
+    "sys.modules['pinutils'] = types.ModuleType('pinutils')",
+    "sys.path.insert(0, sys.argv[2])",
+    'import importlib.util as u',
+    "s = u.spec_from_file_location('board', sys.argv[1]); m = u.module_from_spec(s); s.loader.exec_module(m)",
+    "print(json.dumps(m.info['build']['makefile']))",
+  ].join('\n');
+  const r = spawnSync('python3', ['-c', script, root + file, root + 'board/host'], { encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout).map((l: string) => l.replace(/\s+/g, ' ').trim());
+}
+
+test('both custom board files (ESP32 and host) build every C file of native/ but the addon', () => {
+  assert.ok(PRIMITIVE_SOURCES.includes('envelope.c') && PRIMITIVE_SOURCES.length >= 4, PRIMITIVE_SOURCES.join(' '));
+  for (const file of ['board/ESP32_GATEWAY.py', 'board/host/HOST_ESP32_CUSTOM.py']) {
+    const lines = boardMakefile(file);
+    for (const f of PRIMITIVE_SOURCES) assert.ok(lines.includes(`SOURCES += libs/mqtt-gateway/native/${f}`), `${file}: SOURCES ${f}`);
+  }
+});
+
+test('board/ESP32_GATEWAY.py builds the wrapper and the primitives, without TELNET', () => {
   const script = [
     'import sys, types, json',
     "sys.modules['pinutils'] = types.ModuleType('pinutils')",
@@ -129,7 +156,7 @@ test('board/ESP32_GATEWAY.py builds the wrapper and the three primitives, withou
   const lines: string[] = board.info.build.makefile.map((l: string) => l.replace(/\s+/g, ' ').trim());
   const dir = 'libs/mqtt-gateway/native';
   assert.ok(lines.includes(`WRAPPERSOURCES += ${dir}/jswrap_gateway_crypto.c`), 'WRAPPERSOURCES');
-  for (const f of ['sha256.c', 'x25519.c', 'chacha20poly1305.c']) assert.ok(lines.includes(`SOURCES += ${dir}/${f}`), `SOURCES ${f}`);
+  for (const f of PRIMITIVE_SOURCES) assert.ok(lines.includes(`SOURCES += ${dir}/${f}`), `SOURCES ${f}`);
   assert.ok(lines.includes(`INCLUDE += -I$(ROOT)/${dir}`), 'INCLUDE');
   assert.ok(lines.some((l) => /-DESP32=1/.test(l)), 'ESP32 defined, as the wrapper requires');
   const libs: string[] = board.info.build.libraries;

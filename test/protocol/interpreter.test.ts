@@ -151,7 +151,7 @@ function vectorSuite(variant: Variant): void {
         message: JSON.parse(utf8ToBinary(s.plaintext)),
       };
       assert.equal(r, JSON.parse(JSON.stringify(want))); // (through JSON, as the answer came: no undefined echo)
-      assert.equal(await open(1 - s.direction), { ok: false, step: 5, reason: 'bad ciphertext' });
+      assert.equal(await open(1 - s.direction), { ok: false, step: 5, reason: 'bad ciphertext', deviceId: ID });
     });
   }
 

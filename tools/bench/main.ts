@@ -16,6 +16,7 @@ import { runBudgets } from './sections/budgets';
 import { runCrypto } from './sections/crypto';
 import { runE2e } from './sections/e2e';
 import { runEnroll } from './sections/enroll';
+import { runStages } from './sections/stages';
 
 export interface RunContext {
   quick: boolean;
@@ -32,6 +33,7 @@ const SECTIONS: Record<SectionId, { title: string; run: SectionRun }> = {
   e2e: { title: 'End to end: sealed calls through the gateway vs plain MQTT request/response', run: runE2e },
   enroll: { title: 'Enrollment: connect request to first authorized call, approval automated', run: runEnroll },
   budgets: { title: 'Device budgets: image sizes, dashboard, JsVars, Xtensa .text', run: runBudgets },
+  stages: { title: 'Stages of one sealed call on the real interpreter: µs, x86 instructions, ESP32 estimate', run: runStages },
 };
 
 async function runSection(id: SectionId, ctx: RunContext): Promise<{ result: SectionResult; display?: string[][] }> {

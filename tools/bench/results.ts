@@ -2,8 +2,8 @@
 // Every figure and every target row carries `how`: the method, in words, so a
 // number can be read (and doubted) without opening the code.
 
-export type SectionId = 'crypto' | 'e2e' | 'enroll' | 'budgets';
-export const SECTION_IDS: SectionId[] = ['crypto', 'e2e', 'enroll', 'budgets'];
+export type SectionId = 'crypto' | 'e2e' | 'enroll' | 'budgets' | 'stages';
+export const SECTION_IDS: SectionId[] = ['crypto', 'e2e', 'enroll', 'budgets', 'stages'];
 
 export interface Figure {
   /** Stable key, e.g. "crypto.x25519.native.ops_per_s". */

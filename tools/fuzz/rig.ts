@@ -92,8 +92,10 @@ export class Rig {
     const pub = P.toHex(kp.publicKey);
     this.gw.onMessage(this.topic('connect/request'), JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'connect', params: { device_id: DEVICE, pubkey: pub } }));
     this.sent = [];
-    const refused = this.gw.approve(DEVICE, undefined, { pskWeak: false });
-    if (refused) throw new Error('rig: approve refused: ' + refused.message);
+    // native crypto makes the keys at once: the callback runs before approve returns
+    let refused: { message: string } | undefined | 'no answer' = 'no answer';
+    this.gw.approve(DEVICE, undefined, { pskWeak: false }, (err) => (refused = err));
+    if (refused) throw new Error('rig: approve refused: ' + (refused === 'no answer' ? refused : refused.message));
     const approval = JSON.parse(this.sent[0].payload).params;
     this.keys = P.deriveSessionKeys(crypto, kp.privateKey, P.fromHex(approval.gateway_pubkey)!)!;
     this.tx = 0;

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 
 const CC = 'xtensa-lx106-elf-gcc';
 const SIZE = 'xtensa-lx106-elf-size';
-const PRIMITIVES = ['sha256', 'x25519', 'chacha20poly1305'];
+const PRIMITIVES = ['sha256', 'x25519', 'chacha20poly1305', 'envelope'];
 const FLAGS = ['-std=c99', '-Wall', '-Wextra', '-Werror', '-pedantic', '-Os', '-ffreestanding', '-DGATEWAY_CRYPTO_PORTABLE'];
 const nativeDir = fileURLToPath(new URL('../../native/', import.meta.url));
 

@@ -5,7 +5,10 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Crypto } from '../types';
 
-const METHODS = ['x25519', 'x25519Base', 'sha256', 'hmacSha256', 'aeadSeal', 'aeadOpen', 'randomBytes'] as const;
+const METHODS = [
+  'x25519', 'x25519Base', 'x25519Async', 'sha256', 'hmacSha256', 'aeadSeal', 'aeadOpen',
+  'envelopeSeal', 'envelopeOpen', 'hmacHex', 'hmacVerify', 'randomBytes',
+] as const;
 
 /** Where `npm ci` (its install script) and `npm run build:native` put the addon. */
 export const nativeAddonPath = fileURLToPath(

@@ -149,7 +149,9 @@ export function createAdminCore(a: AdminEnv): AdminCore {
     if (waiting && p.pubkey !== undefined && p.pubkey.toLowerCase() !== waiting)
       return reply(adminError(409, 'key_changed', 'The device sent another key since you looked: compare the new fingerprint, then approve again.'));
     const psk: string | undefined = p.psk || undefined;
-    done(reply, gw.approve(id, psk, { pskWeak: !!psk && isWeakPsk(psk) }), gw.device(id));
+    gw.approve(id, psk, { pskWeak: !!psk && isWeakPsk(psk) }, function (err) {
+      done(reply, err, gw.device(id));
+    });
   }
 
   /** The security log, and the devices whose PSK is easy to guess. */

@@ -27,6 +27,7 @@ const MAX_HEAD = 2048;
 const PAGE = 'dash.html.gz';
 const PAGE_CHUNK = 1024;
 const CALL_GRACE_MS = 30000; // extra deadline for a device call in progress
+const APPROVE_MS = 60000; // an approval waits for its keys: seconds of sliced X25519 on stock firmware
 const OVERFLOW = 2; // connections over the cap that still get a 503
 const OVERFLOW_MS = 1000; // how long one of those may stay open
 const LINGER_MS = 200; // after the answer: close once the client has been quiet this long…
@@ -173,6 +174,7 @@ export function startHttp(port: number, o: HttpOptions): any {
     if (req.body.length && body === undefined) return fail(c, 400, 'bad_request', 'The body is not valid JSON.');
     // a device call waits for the device: give it its own deadline
     if (path.substr(path.length - 5) === '/call') later(c, CALL_GRACE_MS + ((body && body.timeout_ms) > 0 ? Math.min(body.timeout_ms, 60000) : 5000), expired);
+    else if (path.substr(path.length - 8) === '/approve') later(c, APPROVE_MS, expired);
     try {
       route(o.core, req, body, token, c.client, o.now, function (status, obj, headers) {
         answer(c, jsonResponse(status, obj, headers));

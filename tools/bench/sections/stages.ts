@@ -1,0 +1,286 @@
+// Section "stages": where one sealed call's time goes on the real interpreter.
+// tools/bench/stages/program.ts is bundled from the real src modules (as
+// rollup.config.mjs bundles the images) and run by the host build of Espruino
+// 2v29, custom firmware (GatewayCrypto) and stock (the pure-JS crypto module
+// from Storage). Each stage is timed with getTime() inside the interpreter,
+// and its x86 instruction count per call is taken with callgrind: the stage
+// alone N and 2N times, subtracted, so start-up and fixtures cancel.
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { rollup } from 'rollup';
+import typescript from '@rollup/plugin-typescript';
+import terser from '@rollup/plugin-terser';
+import type { RunContext } from '../main';
+import { ROOT } from '../paths';
+import { Figure, SectionOutput, SectionSkipped, Skip, TargetRow, target } from '../results';
+import { round } from '../measure';
+import { hostBuild, type Variant } from '../../espruino/build.ts';
+import { Interpreter, writeStorage } from '../../espruino/interpreter.ts';
+// @ts-expect-error: a JavaScript module without types
+import { checkImage } from '../../image-check/index.mjs';
+// @ts-expect-error: a JavaScript module without types
+import { IMAGE_TERSER, imageTreeshake } from '../../image-build/index.mjs';
+
+const PROGRAM = fileURLToPath(new URL('../stages/program.ts', import.meta.url));
+const CRYPTO_MODULE = join(ROOT, 'dist/gwcrypto-js.js');
+const CRYPTO_MODULE_NAME = 'gwcrypto-js';
+const WHOLE_CALL = 'whole call: socket data in -> sealed reply written';
+// The gateway takes each nonce once, so the program's whole call includes the
+// device sealing a new ping; that stage, timed alone, is taken off.
+const WHOLE_CALL_WITH_PING = "whole call with the device's sealed ping";
+const DEVICE_PING = 'device: sealed ping PUBLISH';
+
+// ESP32 estimate. Assumptions, stated: the interpreter's work is branchy,
+// pointer-chasing C; an x86 core retires it at ~1.5–2.5 instructions per
+// cycle, the in-order, single-issue Xtensa LX6 at best ~1 and, with flash
+// cache misses, memory waits and the denser but less capable ISA, nearer
+// 0.5–0.7 of the same *x86 instruction count* per cycle. We take 0.6 x86
+// instructions per LX6 cycle at 240 MHz (144 M x86-equivalent instructions/s)
+// and quote the figure as an order-of-magnitude estimate, not a measurement.
+const ESP32_HZ = 240e6;
+const X86_INSNS_PER_LX6_CYCLE = 0.6;
+
+// Targets (issue 11): ≤ 3 ms of PC time per sealed call, ≥ 300 calls/s.
+const CALL_MS_TARGET = 3;
+
+const run = promisify(execFile);
+
+async function bundle(): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-stages-'));
+  const tsconfig = join(dir, 'tsconfig.json');
+  writeFileSync(tsconfig, JSON.stringify({ extends: join(ROOT, 'tsconfig.json'), include: [join(ROOT, 'src/espruino.d.ts'), PROGRAM] }));
+  try {
+    const b = await rollup({
+      input: PROGRAM,
+      treeshake: imageTreeshake,
+      plugins: [
+        typescript({ tsconfig, noEmitOnError: true }),
+        terser(IMAGE_TERSER), // the images' terser options
+      ],
+      onwarn: (w) => {
+        throw new Error(`stages program build: ${w.message}`);
+      },
+    });
+    try {
+      const { output } = await b.generate({ format: 'iife', strict: false, generatedCode: 'es5' });
+      const code = output[0].code;
+      const problems = checkImage(code, 'stages.js') as { line: number; column: number; message: string }[];
+      if (problems.length) throw new Error(`stages program: ${problems.map((p) => `${p.line}:${p.column} ${p.message}`).join('; ')}`);
+      return code;
+    } finally {
+      await b.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+interface StageTime {
+  name: string;
+  us: number;
+  reps: number;
+}
+
+interface Board {
+  variant: Variant;
+  dir: string;
+  code: string;
+}
+
+function programFile(board: Board, config: { budget: number; counts: Record<string, number> | null }): string {
+  const file = join(board.dir, 'stages.js');
+  writeFileSync(file, `var STAGES_RUN=${JSON.stringify(config)};\n${board.code}`);
+  return file;
+}
+
+function failure(board: Board, out: string): void {
+  const err = /\x02ERROR ([^\x03]*)\x03/.exec(out);
+  if (err) throw new Error(`stages on ${board.variant}: ${err[1]}`);
+}
+
+/** Every stage timed with getTime() inside the interpreter. */
+async function timeStages(board: Board, budget: number): Promise<{ stages: StageTime[]; memory: unknown }> {
+  const file = programFile(board, { budget, counts: null });
+  const it = await Interpreter.start({ variant: board.variant, storageDir: board.dir, file });
+  try {
+    await it.exited(900_000);
+  } finally {
+    await it.kill();
+  }
+  const out = it.output;
+  failure(board, out);
+  const stages: StageTime[] = [];
+  for (const m of out.matchAll(/\x02STAGE ([^|]*)\|([^|]*)\|(\d+)\x03/g)) stages.push({ name: m[1], us: Number(m[2]), reps: Number(m[3]) });
+  if (!stages.length) throw new Error(`stages on ${board.variant}: no output; last output:\n${out.slice(-800)}`);
+  const mem = /\x02MEMORY ([^\x03]*)\x03/.exec(out);
+  return { stages, memory: mem ? JSON.parse(mem[1]) : undefined };
+}
+
+/**
+ * x86 instructions per repetition of each stage, from one callgrind run: the
+ * program calls E.getErrorFlags() before, between and after a stage's n and
+ * 2n repetitions, callgrind dumps its counters at each such call, and
+ * (I(2n) − I(n)) / n is the stage's cost with every fixed cost taken out.
+ */
+async function countStages(board: Board, counts: Record<string, number>): Promise<Map<string, number>> {
+  const file = programFile(board, { budget: 0, counts });
+  const bin = hostBuild(board.variant).binary;
+  const prefix = join(board.dir, 'callgrind.out');
+  const { stdout } = await run(
+    'valgrind',
+    ['--tool=callgrind', '--dump-before=jswrap_espruino_getErrorFlags', `--callgrind-out-file=${prefix}`, bin, file],
+    { cwd: board.dir, timeout: 3_600_000, maxBuffer: 64 << 20, encoding: 'latin1' },
+  );
+  failure(board, stdout);
+  const totals: number[] = [];
+  for (const f of readdirSync(board.dir)) {
+    const m = /^callgrind\.out\.(\d+)$/.exec(f);
+    if (!m) continue;
+    const t = /^totals:\s+(\d+)/m.exec(readFileSync(join(board.dir, f), 'utf8'));
+    if (!t) throw new Error(`callgrind dump ${f} has no totals`);
+    totals[Number(m[1])] = Number(t[1]);
+  }
+  const order = [...stdout.matchAll(/\x02COUNTED ([^|]*)\|(\d+)\x03/g)].map((m) => ({ name: m[1], n: Number(m[2]) }));
+  // dump 1: start-up to the first mark; then per stage three: n, 2n, and what follows up to the next stage's mark
+  const out = new Map<string, number>();
+  order.forEach((s, i) => {
+    const once = totals[3 * i + 2];
+    const twice = totals[3 * i + 3];
+    if (once === undefined || twice === undefined) throw new Error(`callgrind dumps missing for stage ${s.name}`);
+    out.set(s.name, (twice - once) / s.n);
+  });
+  return out;
+}
+
+function hasValgrind(): boolean {
+  return spawnSync('valgrind', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+/** Repetitions n for a count: n + 2n take about `seconds` of native time, at least 2. */
+function callgrindReps(us: number, seconds: number): number {
+  return Math.max(2, Math.min(5000, Math.round((seconds * 1e6) / Math.max(us, 1) / 3)));
+}
+
+export interface StageRow {
+  variant: Variant;
+  name: string;
+  /** µs per repetition on this PC, loop cost (the empty stage) taken off */
+  us: number;
+  /** x86 instructions per repetition, loop cost taken off */
+  insns?: number;
+}
+
+export async function measureStages(
+  ctx: RunContext,
+  variants: Variant[] = ['custom', 'stock'],
+  callgrind = true,
+): Promise<{ rows: StageRow[]; skipped: Skip[]; memory: Record<string, unknown> }> {
+  const rows: StageRow[] = [];
+  const skipped: Skip[] = [];
+  const memory: Record<string, unknown> = {};
+  const code = await bundle();
+  const valgrind = callgrind && hasValgrind();
+  if (callgrind && !valgrind) skipped.push({ what: 'instruction counts', why: 'valgrind is not installed (apt-get install valgrind)' });
+  for (const variant of variants) {
+    try {
+      hostBuild(variant);
+    } catch (e) {
+      skipped.push({ what: `stages on ${variant}`, why: (e as Error).message });
+      continue;
+    }
+    if (variant === 'stock' && !existsSync(CRYPTO_MODULE)) {
+      skipped.push({ what: 'stages on stock', why: 'dist/gwcrypto-js.js is not built: run `npm run build`' });
+      continue;
+    }
+    const dir = mkdtempSync(join(tmpdir(), `bench-stages-${variant}-`));
+    try {
+      if (variant === 'stock') await writeStorage(dir, { [CRYPTO_MODULE_NAME]: readFileSync(CRYPTO_MODULE) }, 'stock');
+      const board: Board = { variant, dir, code };
+      ctx.log(`[bench] stages: timing on ${variant} …`);
+      const timed = await timeStages(board, ctx.quick ? 0.02 : 0.3);
+      memory[variant] = timed.memory;
+      let insns = new Map<string, number>();
+      if (valgrind) {
+        const counts: Record<string, number> = {};
+        // callgrind runs ~50× slower: about 0.1 s of native time per stage (0.01 s when quick)
+        for (const s of timed.stages) counts[s.name] = callgrindReps(s.us, ctx.quick ? 0.01 : 0.1);
+        ctx.log(`[bench] stages: callgrind on ${variant} …`);
+        insns = await countStages(board, counts);
+      }
+      // the empty stage is the loop's own cost: taken off every other stage
+      const empty = timed.stages.find((s) => s.name === 'empty');
+      const baseUs = empty ? empty.us : 0;
+      const baseInsns = insns.get('empty') ?? 0;
+      for (const s of timed.stages) {
+        const own = s.name === 'empty';
+        const n = insns.get(s.name);
+        rows.push({
+          variant,
+          name: s.name,
+          us: own ? s.us : Math.max(0, s.us - baseUs),
+          insns: n === undefined ? undefined : own ? n : Math.max(0, n - baseInsns),
+        });
+      }
+      const withPing = rows.find((r) => r.variant === variant && r.name === WHOLE_CALL_WITH_PING);
+      const ping = rows.find((r) => r.variant === variant && r.name === DEVICE_PING);
+      if (withPing && ping) {
+        rows.push({
+          variant,
+          name: WHOLE_CALL,
+          us: Math.max(0, withPing.us - ping.us),
+          insns: withPing.insns === undefined || ping.insns === undefined ? undefined : Math.max(0, withPing.insns - ping.insns),
+        });
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return { rows, skipped, memory };
+}
+
+function esp32Ms(insns: number): number {
+  return (insns / (ESP32_HZ * X86_INSNS_PER_LX6_CYCLE)) * 1000;
+}
+
+export async function runStages(ctx: RunContext): Promise<SectionOutput & { display?: string[][] }> {
+  const { rows, skipped } = await measureStages(ctx);
+  if (!rows.length) throw new SectionSkipped(skipped.map((s) => `${s.what}: ${s.why}`).join('; '));
+  const figures: Figure[] = [];
+  const targets: TargetRow[] = [];
+  const how =
+    'tools/bench/stages/program.ts bundled from src (Rollup, TypeScript ES5, the images\' terser options) and run by the ' +
+    'host build of Espruino 2v29 (-Og, 32-bit); custom firmware uses GatewayCrypto, stock the pure-JS module from Storage. ' +
+    'Each stage repeats (×4 each round) until a round takes 0.3 s; µs per op from getTime(), the empty stage\'s loop cost ' +
+    'subtracted. Instructions: one valgrind --tool=callgrind run of the same program, each stage N and then 2N times with a ' +
+    'counter dump (--dump-before=jswrap_espruino_getErrorFlags) around each, (I(2N) − I(N)) / N, less the empty stage. The ' +
+    'whole call is the one with the device sealing a new ping (each nonce is taken once) less that sealing timed alone. ESP32 estimate: instructions / (240 MHz × ' + X86_INSNS_PER_LX6_CYCLE + ' x86 instructions per LX6 cycle) — an assumption ' +
+    '(in-order single-issue LX6 vs ~2 IPC on x86, flash cache misses), good to a factor of about 2.';
+  const display: string[][] = [['variant', 'stage', 'µs (PC)', 'x86 insns/op', 'ESP32 est. ms']];
+  for (const r of rows) {
+    const id = `stages.${r.variant}.${r.name.replace(/[^a-z0-9]+/gi, '_').toLowerCase()}`;
+    figures.push({ id: `${id}.us`, label: `${r.variant}: ${r.name} (µs on this PC)`, value: round(r.us, 1), unit: 'µs', how });
+    if (r.insns !== undefined) {
+      figures.push({ id: `${id}.insns`, label: `${r.variant}: ${r.name} (x86 instructions)`, value: Math.round(r.insns), unit: 'insns', how });
+      figures.push({ id: `${id}.esp32_ms`, label: `${r.variant}: ${r.name} (ESP32 estimate)`, value: round(esp32Ms(r.insns), 2), unit: 'ms', how });
+    }
+    display.push([r.variant, r.name, r.us.toFixed(1), r.insns !== undefined ? String(Math.round(r.insns)) : '–', r.insns !== undefined ? esp32Ms(r.insns).toFixed(2) : '–']);
+    if (r.name === WHOLE_CALL) {
+      targets.push(
+        target({
+          id: `stages.${r.variant}.whole_call_ms`,
+          label: `${r.variant}: one sealed call ≤ ${CALL_MS_TARGET} ms of PC time`,
+          value: round(r.us / 1000, 2),
+          unit: 'ms',
+          kind: 'max',
+          limit: CALL_MS_TARGET,
+          how,
+        }),
+      );
+    }
+  }
+  return { how, figures, targets, skipped, display };
+}
