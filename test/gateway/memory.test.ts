@@ -15,9 +15,11 @@ import { GatewayUnderTest, IMAGE } from './harness.ts';
 import type { TestDevice } from './device.ts';
 import { approvedSession, writeSessions } from './sessions.ts';
 
-// budgets (JsVars), from measured figures: idle 2,832 (custom) and 4,964
-// (stock: the pure-JS crypto module in RAM), 45-46 per device at 8 and 32
-const IDLE_MAX: Record<string, number> = { custom: 3600, stock: 6000 };
+// budgets (JsVars), from measured figures: idle 3,632 (custom) and 4,461
+// (stock: the pure-JS crypto module in RAM), 41-46 per device at 8 and 32
+// (with the net-socket admin server and the login guard of the security
+// work; issue 11 aims lower)
+const IDLE_MAX: Record<string, number> = { custom: 4200, stock: 5400 };
 const PER_DEVICE_MAX = 60;
 const GROWTH_MAX = 40; // after 5 more calls per device: garbage-collected noise only
 const CALL_MS = 60000;
