@@ -45,8 +45,9 @@ export const espruinoTransport: Transport = socketTransport(function (host, port
  * firmware has it). `caBase64`: the broker's CA certificate (or its own
  * self-signed one), base64 of the DER form. Espruino 2v29 loads it but runs
  * mbedTLS with certificate checks off (libs/network/network.c sets
- * MBEDTLS_SSL_VERIFY_NONE): stock firmware encrypts without knowing whom it
- * talks to. The custom firmware (board/) turns the check on, against this CA.
+ * MBEDTLS_SSL_VERIFY_NONE), on stock and on the custom firmware alike: the
+ * link is encrypted (broker credentials hidden from a passive listener) but
+ * the broker is not authenticated. The protocol does not rely on the broker.
  */
 export function espruinoTlsTransport(caBase64: string): Transport {
   return socketTransport(function (host, port, onConnect) {
