@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { imageCheck } from '../../tools/image-check/index.mjs';
 import { Interpreter } from '../../tools/espruino/interpreter.ts';
+import { acceptsConnections } from '../../tools/ports.ts';
 import { GUID, RawClient, clientFrame, refusedUpgrade, waitFor, wsClient } from './ws-helpers';
 
 let emu: Interpreter;
@@ -45,7 +46,8 @@ test.before(async () => {
   writeFileSync(file, await buildImage());
   emu = await Interpreter.start({ file, ports: { 80: 0 } });
   port = emu.hostPort(80);
-  await emu.waitForOutput('>', 10000); // the script ran: the server listens
+  // the script has run once the server takes connections (under load that can take a while)
+  await waitFor('the server listens', () => acceptsConnections(port), 30000);
 });
 
 /** The board's count of admin sockets. */
