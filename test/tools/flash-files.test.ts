@@ -174,7 +174,7 @@ test('a bad --config: one line naming the problem, exit 2, before anything is se
   const port = `tcp://127.0.0.1:${(board.address() as net.AddressInfo).port}`;
   const cases: [string, string, string, RegExp][] = [
     ['gateway', 'broken.json', '{"broker": "mqtt://127.0.0.1:1883",', /broken\.json is not valid JSON \(/],
-    ['gateway', 'fields.json', '{"broker": "http://example", "wifi": {"ssid": 7}}', /fields\.json: broker must be mqtt:\/\/host:port; wifi must be \{"ssid"/],
+    ['gateway', 'fields.json', '{"broker": "http://example", "wifi": {"ssid": 7}}', /fields\.json: broker must be mqtt:\/\/host:port or mqtts:\/\/host:port; wifi must be \{"ssid"/],
     ['gateway', 'typo.json', '{"brokr": "mqtt://127.0.0.1:1883"}', /typo\.json: "brokr" is not a field of gw\.cfg \(the gateway reads broker, /],
     ['gateway', 'array.json', '[]', /array\.json must hold a JSON object/],
     ['sensor', 'sensor.json', '{"broker": "mqtt://127.0.0.1:1883"}', /sensor\.json: device_id must be 1-64 of/],
