@@ -284,6 +284,12 @@ export async function runStages(ctx: RunContext): Promise<SectionOutput & { disp
           kind: 'max',
           limit: CALL_MS_TARGET,
           how,
+          note:
+            r.us / 1000 > CALL_MS_TARGET
+              ? r.variant === 'stock'
+                ? 'stock firmware seals and opens in interpreted JS (AEAD, HMAC): the custom firmware\'s GatewayCrypto is the fast path'
+                : 'see the per-stage rows above for where the time goes'
+              : undefined,
         }),
       );
     }
