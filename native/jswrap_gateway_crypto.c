@@ -377,7 +377,7 @@ JsVar *jswrap_gateway_crypto_x25519Async(JsVar *scalar, JsVar *u, JsVar *done) {
   "return_object" : "String",
   "typescript" : "envelopeSeal(encKey: Uint8Array | string, direction: number, aad: Uint8Array | string, plaintext: Uint8Array | string): string;"
 }
-PROTOCOL.md §5.2 sealing: ChaCha20-Poly1305 under the nonce
+docs/protocol.md §5.2 sealing: ChaCha20-Poly1305 under the nonce
 u32_be(direction) ‖ u64_be(nonce), where nonce is the AAD's second line, as
 standard padded base64.
 */

@@ -1,4 +1,4 @@
-// The envelope calls of the Crypto interface (PROTOCOL.md §5.2) built on the
+// The envelope calls of the Crypto interface (docs/protocol.md §5.2) built on the
 // primitives, for the pure-JS Crypto: GatewayCrypto does each in one C call.
 // The byte conversions go through the interpreter's own loops (atob, btoa,
 // E.toUint8Array, E.toString) where it has them.

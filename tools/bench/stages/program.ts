@@ -46,7 +46,7 @@ import { createRegistry } from '../../../src/gateway/registry';
 declare const STAGES_RUN: { budget: number; counts: { [name: string]: number } | null };
 declare function print(...a: any[]): void;
 
-// PROTOCOL.md §8 vectors: the session keys of device "sensor-01"
+// docs/protocol.md §8 vectors: the session keys of device "sensor-01"
 const HMAC_KEY = 'b3ad85800e942be59bc28804f0e77747237cdce01a772b3a10b04d1f21d924a3';
 const ENC_KEY = 'a90297613f6cbd4660a1ef1f534cc60e2ceb2d51edd3748456d16327a124e98b';
 const DEVICE = 'sensor-01';
