@@ -10,7 +10,7 @@
 //   gw.st   nonce high-water marks, send-counter reserves and last-seen
 //           times, written behind (at most every STATE_EVERY_S seconds) and
 //           right away when a send reserve runs out.
-import { fromBytes, fromHex } from '../protocol/bytes';
+import { fromHex } from '../protocol/bytes';
 import { SlotFile } from './store';
 import type { StorageLike } from './store';
 
@@ -119,7 +119,9 @@ export class Registry {
   newHot(c: Cold, mono: number): Hot {
     const h: Hot = Object.create(HOT_DEFAULTS);
     h.s = c.s;
-    h.k = c.k ? fromBytes(fromHex(c.k) as Uint8Array) : '';
+    // an ordinary string: E.toString would make a flat one, and the two
+    // substr calls per message (hotKeys) are slow on those in Espruino
+    h.k = c.k ? String.fromCharCode.apply(null, fromHex(c.k) as any) : '';
     h.g = c.g.substr(0, 8);
     if (c.a) h.al = ',' + c.a.join(',') + ',';
     h.bt = mono;
