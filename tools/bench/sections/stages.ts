@@ -1,10 +1,11 @@
 // Section "stages": where one sealed call's time goes on the real interpreter.
 // tools/bench/stages/program.ts is bundled from the real src modules (as
-// rollup.config.mjs bundles the images) and run by the host build of Espruino
-// 2v29, custom firmware (GatewayCrypto) and stock (the pure-JS crypto module
-// from Storage). Each stage is timed with getTime() inside the interpreter,
-// and its x86 instruction count per call is taken with callgrind: the stage
-// alone N and 2N times, subtracted, so start-up and fixtures cancel.
+// rollup.config.mjs bundles the images) and booted from Storage (.bootcde,
+// its code read from flash as the gateway image's is) by the host build of
+// Espruino 2v29, custom firmware (GatewayCrypto) and stock (the pure-JS crypto
+// module from Storage). Each stage is timed with getTime() inside the
+// interpreter, and its x86 instruction count per call is taken with
+// callgrind: the stage N and 2N times, subtracted, so start-up and fixtures cancel.
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,7 +39,8 @@ const WHOLE_CALL = 'whole call: socket data in -> sealed reply written';
 const ESP32_HZ = 240e6;
 const X86_INSNS_PER_LX6_CYCLE = 0.6;
 
-// Targets (issue 11): ≤ 3 ms of PC time per sealed call, ≥ 300 calls/s.
+// Target (issue 11): a sealed call in ≤ 3 ms of PC time on the custom firmware
+// (stock firmware's AEAD and HMAC are JS: reported, not targeted).
 const CALL_MS_TARGET = 3;
 
 const run = promisify(execFile);
@@ -91,10 +93,11 @@ interface Board {
   code: string;
 }
 
-function programFile(board: Board, config: { budget: number; counts: Record<string, number> | null }): string {
-  const file = join(board.dir, 'stages.js');
-  writeFileSync(file, `var STAGES_RUN=${JSON.stringify(config)};\n${board.code}`);
-  return file;
+/** The program with its settings as the boot code in the board's Storage. */
+async function install(board: Board, config: { budget: number; counts: Record<string, number> | null }): Promise<void> {
+  const files: Record<string, string | Buffer> = { '.bootcde': `var STAGES_RUN=${JSON.stringify(config)};\n${board.code}` };
+  if (board.variant === 'stock') files[CRYPTO_MODULE_NAME] = readFileSync(CRYPTO_MODULE);
+  await writeStorage(board.dir, files, board.variant);
 }
 
 function failure(board: Board, out: string): void {
@@ -104,10 +107,10 @@ function failure(board: Board, out: string): void {
 
 /** Every stage timed with getTime() inside the interpreter. */
 async function timeStages(board: Board, budget: number): Promise<{ stages: StageTime[]; memory: unknown }> {
-  const file = programFile(board, { budget, counts: null });
-  const it = await Interpreter.start({ variant: board.variant, storageDir: board.dir, file });
+  await install(board, { budget, counts: null });
+  const it = await Interpreter.start({ variant: board.variant, storageDir: board.dir });
   try {
-    await it.exited(900_000);
+    await it.waitForOutput('\x02DONE\x03', 900_000);
   } finally {
     await it.kill();
   }
@@ -127,12 +130,13 @@ async function timeStages(board: Board, budget: number): Promise<{ stages: Stage
  * (I(2n) − I(n)) / n is the stage's cost with every fixed cost taken out.
  */
 async function countStages(board: Board, counts: Record<string, number>): Promise<Map<string, number>> {
-  const file = programFile(board, { budget: 0, counts });
+  await install(board, { budget: 0, counts });
   const bin = hostBuild(board.variant).binary;
   const prefix = join(board.dir, 'callgrind.out');
+  // the interpreter boots .bootcde, which ends with quit(); stdin stays open (at its end it would read garbage)
   const { stdout } = await run(
     'valgrind',
-    ['--tool=callgrind', '--dump-before=jswrap_espruino_getErrorFlags', `--callgrind-out-file=${prefix}`, bin, file],
+    ['--tool=callgrind', '--dump-before=jswrap_espruino_getErrorFlags', `--callgrind-out-file=${prefix}`, bin],
     { cwd: board.dir, timeout: 3_600_000, maxBuffer: 64 << 20, encoding: 'latin1' },
   );
   failure(board, stdout);
@@ -198,7 +202,6 @@ export async function measureStages(
     }
     const dir = mkdtempSync(join(tmpdir(), `bench-stages-${variant}-`));
     try {
-      if (variant === 'stock') await writeStorage(dir, { [CRYPTO_MODULE_NAME]: readFileSync(CRYPTO_MODULE) }, 'stock');
       const board: Board = { variant, dir, code };
       ctx.log(`[bench] stages: timing on ${variant} …`);
       const timed = await timeStages(board, ctx.quick ? 0.02 : 0.3);
@@ -243,7 +246,7 @@ export async function runStages(ctx: RunContext): Promise<SectionOutput & { disp
   const targets: TargetRow[] = [];
   const how =
     'tools/bench/stages/program.ts bundled from src (Rollup, TypeScript ES5, the images\' terser options) and run by the ' +
-    'host build of Espruino 2v29 (-Og, 32-bit); custom firmware uses GatewayCrypto, stock the pure-JS module from Storage. ' +
+    'host build of Espruino 2v29 (-Og, 32-bit) from Storage (.bootcde, code read from flash, as the image); custom firmware uses GatewayCrypto, stock the pure-JS module from Storage. ' +
     'Each stage repeats (×4 each round) until a round takes 0.3 s; µs per op from getTime(), the empty stage\'s loop cost ' +
     'subtracted. Instructions: one valgrind --tool=callgrind run of the same program, each stage N and then 2N times with a ' +
     'counter dump (--dump-before=jswrap_espruino_getErrorFlags) around each, (I(2N) − I(N)) / N, less the empty stage. ESP32 estimate: instructions / (240 MHz × ' + X86_INSNS_PER_LX6_CYCLE + ' x86 instructions per LX6 cycle) — an assumption ' +
@@ -257,7 +260,7 @@ export async function runStages(ctx: RunContext): Promise<SectionOutput & { disp
       figures.push({ id: `${id}.esp32_ms`, label: `${r.variant}: ${r.name} (ESP32 estimate)`, value: round(esp32Ms(r.insns), 2), unit: 'ms', how });
     }
     display.push([r.variant, r.name, r.us.toFixed(1), r.insns !== undefined ? String(Math.round(r.insns)) : '–', r.insns !== undefined ? esp32Ms(r.insns).toFixed(2) : '–']);
-    if (r.name === WHOLE_CALL) {
+    if (r.name === WHOLE_CALL && r.variant === 'custom') {
       targets.push(
         target({
           id: `stages.${r.variant}.whole_call_ms`,
