@@ -1,4 +1,4 @@
-/* The byte work of a sealed envelope (PROTOCOL.md §5.2) in one pass each
+/* The byte work of a sealed envelope (docs/protocol.md §5.2) in one pass each
  * way: the AEAD under the envelope's nonce layout with ciphertext‖tag as
  * standard padded base64 (RFC 4648 §4), and lowercase hex for MACs.
  * Freestanding C99: no heap, no globals, no libc. */

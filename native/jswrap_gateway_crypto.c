@@ -130,15 +130,25 @@ static bool gc_aad_nonce(const char *aad, size_t len, const char *what, uint64_t
   return false;
 }
 
-/* A fresh flat String of len chars, *ptr pointing at them (see gc_new_bytes). */
-static JsVar *gc_new_string(size_t len, char **ptr) {
-  JsVar *s = len ? jsvNewFlatStringOfLength((unsigned int)len) : jsvNewFromEmptyString();
-  *ptr = 0;
-  if (!s) {
+/* String results are made on the stack, then copied into an ordinary String:
+ * a flat one would cost a search of the variable store for free space in a
+ * row, and the interpreter's substr and friends are slower on it. */
+static bool gc_room(size_t len) {
+  if (len + 256 <= jsuGetFreeStack()) return true;
+  jsExceptionHere(JSET_ERROR, "GatewayCrypto: not enough stack for a %d-character result", (int)len);
+  return false;
+}
+
+/* An ordinary String of the len chars at p (appended to an empty one:
+ * jsvNewStringOfLength would make a flat one above ~24 chars). */
+static JsVar *gc_string(const char *p, size_t len) {
+  JsVar *s = jsvNewFromEmptyString();
+  if (s) jsvAppendStringBuf(s, p, len);
+  if (!s || jsvGetStringLength(s) != len) {
+    jsvUnLock(s);
     jsExceptionHere(JSET_ERROR, "GatewayCrypto: not enough memory for a %d-character result", (int)len);
     return 0;
   }
-  if (len) *ptr = jsvGetFlatStringPointer(s);
   return s;
 }
 
@@ -377,31 +387,28 @@ JsVar *jswrap_gateway_crypto_x25519Async(JsVar *scalar, JsVar *u, JsVar *done) {
   "return_object" : "String",
   "typescript" : "envelopeSeal(encKey: Uint8Array | string, direction: number, aad: Uint8Array | string, plaintext: Uint8Array | string): string;"
 }
-PROTOCOL.md §5.2 sealing: ChaCha20-Poly1305 under the nonce
+docs/protocol.md §5.2 sealing: ChaCha20-Poly1305 under the nonce
 u32_be(direction) ‖ u64_be(nonce), where nonce is the AAD's second line, as
 standard padded base64.
 */
 JsVar *jswrap_gateway_crypto_envelopeSeal(JsVar *encKey, JsVar *direction, JsVar *aad, JsVar *plaintext) {
   uint8_t k[32];
   uint64_t dir, n;
-  size_t ptLength;
+  size_t outLength;
   char *out;
-  JsVar *res;
   if (!gc_check(encKey, "envelopeSeal: encKey", 32) || !gc_uint(direction, "envelopeSeal: direction", GC_DIRECTION_MAX, &dir) ||
       !gc_check(aad, "envelopeSeal: aad", -1) || !gc_check(plaintext, "envelopeSeal: plaintext", -1)) return 0;
-  ptLength = gc_length(plaintext);
-  if (!(res = gc_new_string(base64_length(ptLength + 16), &out))) return 0;
+  outLength = base64_length(gc_length(plaintext) + 16);
+  if (!gc_room(outLength)) return 0;
+  out = (char *)alloca(outLength);
   JSV_GET_AS_CHAR_ARRAY(aadPtr, aadLen, aad);
   JSV_GET_AS_CHAR_ARRAY(ptPtr, ptLen, plaintext);
-  if (gc_unreadable(res, aadPtr, aadLen, aadLen) || gc_unreadable(res, ptPtr, ptLen, ptLength)) return 0;
-  if (!gc_aad_nonce(aadPtr, aadLen, "envelopeSeal", &n)) {
-    jsvUnLock(res);
-    return 0;
-  }
+  if (gc_unreadable(0, aadPtr, aadLen, aadLen) || gc_unreadable(0, ptPtr, ptLen, gc_length(plaintext))) return 0;
+  if (!gc_aad_nonce(aadPtr, aadLen, "envelopeSeal", &n)) return 0;
   jsvIterateCallbackToBytes(encKey, k, sizeof k);
   envelope_seal(out, k, (uint32_t)dir, n, (const uint8_t *)aadPtr, aadLen, (const uint8_t *)ptPtr, ptLen);
   gc_wipe(k, sizeof k);
-  return res;
+  return gc_string(out, outLength);
 }
 
 /*JSON{
@@ -426,32 +433,25 @@ JsVar *jswrap_gateway_crypto_envelopeOpen(JsVar *encKey, JsVar *direction, JsVar
   uint8_t k[32];
   uint64_t dir, n;
   long sealedLength;
+  size_t outLength;
   char *out;
-  JsVar *res;
   int r;
   if (!gc_check(encKey, "envelopeOpen: encKey", 32) || !gc_uint(direction, "envelopeOpen: direction", GC_DIRECTION_MAX, &dir) ||
       !gc_check(aad, "envelopeOpen: aad", -1) || !gc_check(ciphertext, "envelopeOpen: ciphertext", -1)) return 0;
   sealedLength = gc_b64_bytes(ciphertext);
-  if (!(res = gc_new_string(sealedLength < 16 ? 0 : (size_t)sealedLength - 16, &out))) return 0;
+  outLength = sealedLength < 16 ? 0 : (size_t)sealedLength - 16;
+  if (!gc_room(outLength)) return 0;
+  out = (char *)alloca(outLength + 1);
   JSV_GET_AS_CHAR_ARRAY(aadPtr, aadLen, aad);
   JSV_GET_AS_CHAR_ARRAY(b64Ptr, b64Len, ciphertext);
-  if (gc_unreadable(res, aadPtr, aadLen, aadLen) || gc_unreadable(res, b64Ptr, b64Len, b64Len)) return 0;
-  if (!gc_aad_nonce(aadPtr, aadLen, "envelopeOpen", &n)) {
-    jsvUnLock(res);
-    return 0;
-  }
-  if (sealedLength < 16 || base64_decoded_length(b64Ptr, b64Len) != sealedLength) {
-    jsvUnLock(res);
-    return jsvNewNull();
-  }
+  if (gc_unreadable(0, aadPtr, aadLen, aadLen) || gc_unreadable(0, b64Ptr, b64Len, b64Len)) return 0;
+  if (!gc_aad_nonce(aadPtr, aadLen, "envelopeOpen", &n)) return 0;
+  if (sealedLength < 16 || base64_decoded_length(b64Ptr, b64Len) != sealedLength) return jsvNewNull();
   jsvIterateCallbackToBytes(encKey, k, sizeof k);
   r = envelope_open((uint8_t *)out, k, (uint32_t)dir, n, (const uint8_t *)aadPtr, aadLen, b64Ptr, b64Len);
   gc_wipe(k, sizeof k);
-  if (r != 0) {
-    jsvUnLock(res); /* ciphertext only: the C checks the tag before it decrypts */
-    return 0;
-  }
-  return res;
+  if (r != 0) return 0; /* undefined: the C checks the tag before it decrypts, out holds ciphertext only */
+  return gc_string(out, outLength);
 }
 
 /*JSON{
@@ -471,16 +471,14 @@ HMAC-SHA256 (RFC 2104) as the hex text the protocol sends.
 */
 JsVar *jswrap_gateway_crypto_hmacHex(JsVar *key, JsVar *data) {
   uint8_t mac[32];
-  char *out;
-  JsVar *res;
+  char hex[64];
   if (!gc_check(key, "hmacHex: key", -1) || !gc_check(data, "hmacHex: data", -1)) return 0;
-  if (!(res = gc_new_string(64, &out))) return 0;
   JSV_GET_AS_CHAR_ARRAY(keyPtr, keyLen, key);
   JSV_GET_AS_CHAR_ARRAY(dataPtr, dataLen, data);
-  if (gc_unreadable(res, keyPtr, keyLen, keyLen) || gc_unreadable(res, dataPtr, dataLen, dataLen)) return 0;
+  if (gc_unreadable(0, keyPtr, keyLen, keyLen) || gc_unreadable(0, dataPtr, dataLen, dataLen)) return 0;
   hmac_sha256(mac, (const uint8_t *)keyPtr, keyLen, (const uint8_t *)dataPtr, dataLen);
-  hex_encode(out, mac, sizeof mac);
-  return res;
+  hex_encode(hex, mac, sizeof mac);
+  return gc_string(hex, sizeof hex);
 }
 
 /*JSON{

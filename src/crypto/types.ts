@@ -23,7 +23,7 @@ export interface Crypto {
   /** undefined when the tag does not verify; no plaintext is released then. */
   aeadOpen(key: Uint8Array, nonce12: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | undefined;
   /**
-   * PROTOCOL.md §5.2 in one call: the envelope's `ciphertext` field, i.e. the
+   * docs/protocol.md §5.2 in one call: the envelope's `ciphertext` field, i.e. the
    * padded base64 of AEAD_seal(encKey, u32_be(direction) ‖ u64_be(nonce), aad,
    * plaintext), where `aad` is device_id "\n" nonce "\n" timestamp "\n" echo
    * and names the nonce (its second line, in decimal); a TypeError if not.

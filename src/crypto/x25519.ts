@@ -10,16 +10,14 @@
 // interpreter this is not hardened against timing side channels (the custom
 // firmware's C is); the ladder itself does the same work for every bit.
 
+import { convolve } from './convolve';
+
 type Fe = Float64Array;
 
 function fe(): Fe {
   return new Float64Array(16);
 }
 
-// E.convolve(a, b, k) = Σ a[i]·b[(i + k) mod b.length], in C, when there.
-declare const E: any;
-const convolve: ((a: Fe, b: Fe, k: number) => number) | undefined =
-  typeof E !== 'undefined' && typeof E.convolve === 'function' ? E.convolve : undefined;
 
 const T = fe(); // product columns
 const R = new Float64Array(32); // 38·b reversed, then b reversed (see mul)

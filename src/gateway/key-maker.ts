@@ -1,4 +1,4 @@
-// The gateway's X25519 work for a new session (PROTOCOL.md §3.3): a fresh key
+// The gateway's X25519 work for a new session (docs/protocol.md §3.3): a fresh key
 // pair per approval and the shared secret with the device's key. Both go
 // through Crypto.x25519Async, so on stock firmware, where pure-JS X25519
 // takes seconds, they run a slice at a time and the gateway keeps serving;

@@ -8,7 +8,7 @@
 // to flash as JSON, where short names keep the files and their parsing small.
 // Only this file and registry.ts (which loads and stores them) use the short
 // names of Hot; the rest of the gateway calls the functions below.
-import { contains, fromBytes, fromHex } from '../protocol/bytes';
+import { contains, fromHex } from '../protocol/bytes';
 import type { SendCounter } from '../protocol/counter';
 import type { EnvelopeKeys } from '../protocol/envelope';
 import { DEFAULT_ALLOW } from './methods';
@@ -103,7 +103,9 @@ const HOT_DEFAULTS = { al: '', r: 0, t: 0, R: 0, m: -1, w: 0, f: true, b: -1, cr
 export function newHot(c: Cold, mono: number): Hot {
   const h: Hot = Object.create(HOT_DEFAULTS);
   h.s = c.s;
-  h.k = c.k ? fromBytes(fromHex(c.k) as Uint8Array) : '';
+  // an ordinary string: E.toString would make a flat one, and the two
+  // substr calls per message (sessionKeys) are slow on those in Espruino
+  h.k = c.k ? String.fromCharCode.apply(null, fromHex(c.k) as any) : '';
   h.g = c.g.substr(0, 8);
   if (c.a) setAllowList(h, c.a);
   h.bt = mono;

@@ -20,8 +20,12 @@ export function isRpcId(v: unknown): v is RpcId {
   return isStr(v) || isSafeUint(v);
 }
 
+// Own properties only: in Espruino a parsed "__proto__" key becomes the
+// prototype, so `in` and `!== undefined` could see an attacker's fields.
+const hasOwn = Object.prototype.hasOwnProperty;
+
 function has(o: object, k: string): boolean {
-  return Object.prototype.hasOwnProperty.call(o, k);
+  return hasOwn.call(o, k);
 }
 
 // The UTF-8 bytes of code point `cp` (0x80 … 0x10FFFF) as a byte string.

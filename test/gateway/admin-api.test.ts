@@ -1,4 +1,4 @@
-// The admin HTTP API of ADMIN-API.md against the built image on the real
+// The admin HTTP API of docs/admin-api.md against the built image on the real
 // interpreter: sessions,
 // login slow-down, password and config, every error status, and the socket
 // hygiene the ESP32 needs (connection cap, size limits, slow clients) while

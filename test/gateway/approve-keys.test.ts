@@ -1,7 +1,7 @@
 // An approval's X25519 work on stock firmware, where it is pure JS and takes
 // seconds: it runs in slices (Crypto.x25519Async), so the gateway keeps
 // answering other devices meanwhile, and the admin API answers the approve
-// when the keys are made, with the approved device (ADMIN-API.md). What
+// when the keys are made, with the approved device (docs/admin-api.md). What
 // happens to the request in the meantime is decided when the keys are done:
 // a second approve is refused at once, a reject wins.
 import { test } from 'uvu';

@@ -1,4 +1,4 @@
-// approve() sends the `approved` notification (PROTOCOL.md §3.4) at QoS 1; when
+// approve() sends the `approved` notification (docs/protocol.md §3.4) at QoS 1; when
 // the client refuses that publish (a full in-flight window), the gateway sends
 // it once more at QoS 0 instead of leaving the device waiting. Runs the
 // gateway core directly in Node, its Storage a Map.

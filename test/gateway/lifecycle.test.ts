@@ -2,7 +2,7 @@
 // gateway image on the real interpreter, once through aedes and once through Mosquitto:
 // enrollment, approval (gw_proof), sealed calls, telemetry, allow-lists,
 // gateway → device calls, offline timeout, the re-connection table of
-// PROTOCOL.md §3.4, revoke, re-enrollment and removal.
+// docs/protocol.md §3.4, revoke, re-enrollment and removal.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createAedes, createMosquitto } from '../mqtt/brokers.ts';

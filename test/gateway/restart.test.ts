@@ -1,4 +1,4 @@
-// Restart and power cut of the gateway (PROTOCOL.md §5.2, §6): approvals
+// Restart and power cut of the gateway (docs/protocol.md §5.2, §6): approvals
 // survive, the first call after boot needs the Echo round trip, envelopes
 // from before the restart never run again, and the gateway never reuses a
 // send nonce, even when power is cut before its state is written. Power

@@ -1,4 +1,4 @@
-// The checks every implementation of the envelope calls (PROTOCOL.md §5.2 in
+// The checks every implementation of the envelope calls (docs/protocol.md §5.2 in
 // one call each: envelopeSeal, envelopeOpen, hmacHex, hmacVerify) must pass,
 // written once against a small async interface so they run on the Node
 // addon, both harness builds of native/envelope.c (c-sources.test.ts), the
@@ -102,7 +102,7 @@ export function runEnvelopeSuite(name: string, e: EnvelopeOps, hooks: EnvelopeSu
   if (hooks.before) t.before(hooks.before);
   if (hooks.after) t.after(hooks.after);
 
-  t('PROTOCOL.md §8 vectors: ciphertext and hmac of each sealed envelope, and open', async () => {
+  t('docs/protocol.md §8 vectors: ciphertext and hmac of each sealed envelope, and open', async () => {
     for (const s of Object.values(P.sealed) as any[]) {
       const env = s.envelope;
       // text is hashed and sealed as its UTF-8 bytes (§1)
