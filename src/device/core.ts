@@ -5,7 +5,8 @@
 // code runs on Espruino and Node, and tests drive it in virtual time. The
 // parts: keyring.ts (keys, counters, what is saved), outbox.ts (calls
 // awaiting answers, recent notifications), handlers.ts (the methods the
-// gateway calls), time.ts (gateway time); api.ts is the contract.
+// gateway calls), time.ts (gateway time), envelopes.ts (sealing and opening);
+// api.ts is the contract.
 //
 //   enrolling ──pending──▶ pending ──approved──▶ approved ──first authentic
 //       ▲   └──-32001──▶ refused          │        envelope──▶ authorized
@@ -17,9 +18,6 @@ import {
   ECHO_BYTES,
   ECHO_REQUIRED,
   ECHO_REQUIRED_METHOD,
-  GATEWAY_TO_DEVICE,
-  DEVICE_TO_GATEWAY,
-  MAX_ENVELOPE_BYTES,
   NOT_AUTHENTICATED,
   REVOKED_METHOD,
   STEP_NOT_JSONRPC,
@@ -35,18 +33,16 @@ import {
   fromHex,
   isHex,
   isObject,
-  nextNonce,
   notificationText,
-  openEnvelope,
   pskHash,
   pskProof,
   readConnectReply,
   requestText,
-  sealEnvelope,
 } from '../protocol';
 import { NOT_SENT, SESSION_ENDED, TIMED_OUT } from './api';
 import type { DeviceCore, DeviceIO, DeviceOptions, DeviceStats, DeviceStatus } from './api';
 import { fingerprint } from './fingerprint';
+import { openFromGateway, sealToGateway } from './envelopes';
 import { createHandlers } from './handlers';
 import { beginSession, endSession as endKeyringSession, fromSaved, newKeyring, toSaved } from './keyring';
 import type { Keyring } from './keyring';
@@ -203,16 +199,9 @@ export function createDeviceCore(c: Crypto, o: DeviceOptions, io: DeviceIO, save
   // ---- sealed traffic ----
 
   function sendSealed(text: string, echo?: string): boolean {
-    const keys = ring.keys;
-    if (!keys || !online) return false;
-    const n = nextNonce(ring.tx, reserveStep);
-    if (!n) return false;
-    ring.tx = n.counter;
-    if (n.persist) save();
-    const params: any = { direction: DEVICE_TO_GATEWAY, deviceId: deviceId, nonce: n.nonce, timestamp: clock.unix(), plaintext: text };
-    if (echo) params.echo = echo;
-    const env = sealEnvelope(c, keys, params);
-    if (env.length > MAX_ENVELOPE_BYTES) return false;
+    if (!online) return false;
+    const env = sealToGateway(c, ring, deviceId, reserveStep, save, clock.unix(), text, echo);
+    if (!env) return false;
     io.publish(txTopic, env);
     counts.sent++;
     return true;
@@ -252,13 +241,7 @@ export function createDeviceCore(c: Crypto, o: DeviceOptions, io: DeviceIO, save
 
   function onSealed(payload: string): void {
     if (!ring.keys) return drop('sealed message without a session');
-    const session = { keys: ring.keys, highNonce: ring.rx };
-    const r = openEnvelope(c, payload, {
-      direction: GATEWAY_TO_DEVICE,
-      findSession: function (id) {
-        return id === deviceId ? session : undefined;
-      },
-    });
+    const r = openFromGateway(c, ring, deviceId, payload);
     if (!r.ok) {
       if (r.step !== STEP_NOT_JSONRPC) return drop(r.reason);
       ring.rx = r.highNonce as number;

@@ -41,19 +41,13 @@ import {
   encodeUnsubscribe,
 } from './codec';
 import type { Packet, Subscription } from './codec';
+import { freeId, takeById } from './awaiting';
+import type { Outgoing, PendingSubscribe } from './awaiting';
 import { checkFilter, checkTopic, parseMqttUrl } from './checks';
 import type { Clock, Connection, Transport } from './transport';
 import type { ClientOptions, MqttClient } from './types';
 
 export type { ClientOptions, ClientStats, MqttClient } from './types';
-
-interface Outgoing {
-  id: number;
-  topic: string;
-  payload: string;
-  retain: boolean;
-  sent: boolean;
-}
 
 const REFUSED = ['', 'bad protocol version', 'client id rejected', 'server unavailable', 'bad username or password', 'not authorized'];
 
@@ -93,7 +87,7 @@ export function createClient(o: ClientOptions, transport: Transport, clock: Cloc
 
   const subs: Subscription[] = [];
   const inflight: Outgoing[] = [];
-  const pendingSubs: { id: number; topics: Subscription[] }[] = []; // awaiting SUBACK
+  const pendingSubs: PendingSubscribe[] = []; // awaiting SUBACK
   const listeners: { [event: string]: Function[] } = {};
   const counts = { reconnects: 0, droppedOutgoing: 0, protocolErrors: 0 };
   let state = IDLE;
@@ -139,13 +133,7 @@ export function createClient(o: ClientOptions, transport: Transport, clock: Cloc
   }
 
   function nextId(): number {
-    for (;;) {
-      lastId = (lastId % 65535) + 1;
-      let used = false;
-      for (let i = 0; i < inflight.length; i++) if (inflight[i].id === lastId) used = true;
-      for (let i = 0; i < pendingSubs.length; i++) if (pendingSubs[i].id === lastId) used = true;
-      if (!used) return lastId;
-    }
+    return (lastId = freeId(lastId, inflight, pendingSubs));
   }
 
   function sendSubscribe(list: Subscription[]): void {
@@ -256,25 +244,19 @@ export function createClient(o: ClientOptions, transport: Transport, clock: Cloc
       case PUBREL:
         send(encodeAck(PUBCOMP, p.id as number));
         return;
-      case PUBACK:
-        for (i = 0; i < inflight.length; i++)
-          if (inflight[i].id === p.id) {
-            inflightBytes -= inflight[i].payload.length;
-            inflight.splice(i, 1);
-            return;
-          }
+      case PUBACK: {
+        const acked = takeById(inflight, p.id);
+        if (acked) inflightBytes -= acked.payload.length;
         return;
-      case SUBACK:
-        for (i = 0; i < pendingSubs.length; i++)
-          if (pendingSubs[i].id === p.id) {
-            const topics = pendingSubs[i].topics;
-            pendingSubs.splice(i, 1);
-            const granted = p.granted as number[];
-            for (let j = 0; j < topics.length; j++)
-              if (!(granted[j] <= 2)) emit('error', new Error('mqtt: subscription refused: ' + topics[j].topic));
-            return;
-          }
+      }
+      case SUBACK: {
+        const sub = takeById(pendingSubs, p.id);
+        if (!sub) return;
+        const granted = p.granted as number[];
+        for (i = 0; i < sub.topics.length; i++)
+          if (!(granted[i] <= 2)) emit('error', new Error('mqtt: subscription refused: ' + sub.topics[i].topic));
         return;
+      }
       case PINGRESP:
         if (pingSent) arm(keepalive * 1000, tick);
         pingSent = false;
