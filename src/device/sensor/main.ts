@@ -5,7 +5,7 @@
 import { deviceCrypto } from '../../crypto/espruino';
 import { espruinoTransport } from '../../mqtt/espruino-transport';
 import { systemClock } from '../../mqtt/clock';
-import { DEFAULT_PREFIX } from '../../protocol/constants';
+import { DEFAULT_PREFIX, INVALID_PARAMS } from '../../protocol/constants';
 import { createDevice, DeviceClient } from '../client';
 import { storageStore } from '../espruino-store';
 import { CONFIG_FILE, SensorConfig, readSensorConfig } from './config';
@@ -32,7 +32,7 @@ function readings(cfg: SensorConfig, temperature: () => number): any {
 function serveMethods(dev: DeviceClient, cfg: SensorConfig): void {
   let led = false;
   dev.handle('led.set', function (p, reply) {
-    if (typeof p !== 'object' || p === null || typeof p.on !== 'boolean') return reply({ code: -32602, message: 'params must be {"on":true|false}' });
+    if (typeof p !== 'object' || p === null || typeof p.on !== 'boolean') return reply({ code: INVALID_PARAMS, message: 'params must be {"on":true|false}' });
     led = p.on;
     digitalWrite(cfg.led_pin, led ? 1 : 0);
     reply(null, { on: led });
