@@ -58,7 +58,7 @@ function check(name: string, numRuns: number, seed: number | undefined, prop: fc
   void name;
 }
 
-// ---- connect requests (PROTOCOL.md §3.1) ----------------------------------
+// ---- connect requests (docs/protocol.md §3.1) -----------------------------
 
 const validPub = P.toHex(P.newKeyPair(crypto).publicKey);
 /** Mostly the right thing, sometimes anything. */

@@ -1,4 +1,4 @@
-// The login slow-down of ADMIN-API.md, kept per client address so that one
+// The login slow-down of docs/admin-api.md, kept per client address so that one
 // guessing client does not lock the admin out: after FREE_FAILS failures
 // within WINDOW_S from one address, that address gets one password check per
 // SPACING_S. Attempts beyond that wait their turn (up to MAX_WAIT_S ahead,
