@@ -15,7 +15,7 @@ export function chart(label: string, pts: number[][]): SVGElement {
   // evenly spaced: readings, not a time axis (the first one may be old)
   const xy = pts.map((p, i) => [
     pts.length > 1 ? (i / (pts.length - 1)) * 200 : 200,
-    hi == lo ? 16 : 28 - ((p[1] - lo) / (hi - lo)) * 24,
+    hi === lo ? 16 : 28 - ((p[1] - lo) / (hi - lo)) * 24,
   ]);
   const root = svg('svg', { viewBox: '0 0 200 32', preserveAspectRatio: 'none', role: 'img', class: 'chart' });
   root.setAttribute('aria-label', `${label}: ${pts.length} readings from ${lo} to ${hi}`);

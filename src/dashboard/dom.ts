@@ -3,14 +3,14 @@
 // htmlFor, …), "on…" props become listeners, the rest attributes (aria-*, …).
 export type Kid = Node | string | number | null | undefined | false | Kid[];
 
-export function h(tag: string, props?: Record<string, any> | null, ...kids: Kid[]): HTMLElement {
+export function h(tag: string, props?: Record<string, unknown> | null, ...kids: Kid[]): HTMLElement {
   const el = document.createElement(tag);
   for (const k in props) {
     const v = props[k];
-    if (v == null || v === false) continue;
-    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
-    else if (k in el) (el as any)[k] = v;
-    else el.setAttribute(k, v === true ? '' : v);
+    if (v === null || v === undefined || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v as EventListener);
+    else if (k in el) (el as unknown as Record<string, unknown>)[k] = v;
+    else el.setAttribute(k, v === true ? '' : String(v));
   }
   add(el, kids);
   return el;
@@ -19,7 +19,7 @@ export function h(tag: string, props?: Record<string, any> | null, ...kids: Kid[
 function add(el: Node, kids: Kid[]): void {
   for (const k of kids) {
     if (Array.isArray(k)) add(el, k);
-    else if (k != null && k !== false) el.appendChild(typeof k == 'object' ? k : document.createTextNode('' + k));
+    else if (k !== null && k !== undefined && k !== false) el.appendChild(typeof k === 'object' ? k : document.createTextNode('' + k));
   }
 }
 
@@ -29,5 +29,5 @@ export function fill(el: Element, ...kids: Kid[]): void {
   const href = a && el.contains(a) && a.getAttribute('href');
   el.textContent = '';
   add(el, kids);
-  if (href) el.querySelectorAll('a').forEach((l) => l.getAttribute('href') == href && l.focus());
+  if (href) el.querySelectorAll('a').forEach((l) => l.getAttribute('href') === href && l.focus());
 }

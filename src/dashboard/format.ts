@@ -3,7 +3,7 @@
 /** Seconds the browser clock is ahead of the gateway's, from the latest live event. */
 export let skew = 0;
 export function noteGatewayTime(at: number): void {
-  if (typeof at == 'number' && at > 0) skew = Date.now() / 1000 - at;
+  if (typeof at === 'number' && at > 0) skew = Date.now() / 1000 - at;
 }
 
 export function duration(s: number): string {
@@ -28,5 +28,5 @@ export function when(at: number | null | undefined): string {
 }
 
 export function show(v: unknown): string {
-  return typeof v == 'number' ? '' + Math.round(v * 1000) / 1000 : typeof v == 'string' ? v : JSON.stringify(v);
+  return typeof v === 'number' ? '' + Math.round(v * 1000) / 1000 : typeof v === 'string' ? v : JSON.stringify(v);
 }

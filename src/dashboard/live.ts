@@ -1,8 +1,19 @@
 // The page's one WebSocket to the gateway (/ws): live events in, JSON-RPC 2.0
 // requests out. Reconnects with exponential back-off and jitter; a close with
 // 4401 (no valid session) stops it until the next login.
+import type { GatewayEvent } from '../gateway/admin/wire';
+
+/** A JSON-RPC response as it may arrive (checked field by field). */
+interface Reply {
+  jsonrpc?: unknown;
+  id: number;
+  result?: unknown;
+  error?: { code?: number; message?: string; data?: { status?: number } };
+}
+
 export const hooks = {
-  event: (_ev: any) => {},
+  /** a live event as received: not checked here (state.apply ignores what it does not know) */
+  event: (_ev: GatewayEvent) => {},
   up: () => {},
   down: () => {},
   /** the session is gone; `notice` says why when the page itself ended it */
@@ -21,9 +32,9 @@ let wanted = false;
 let delay = 500;
 let timer = 0;
 let seq = 0;
-const waiting = new Map<number, { ok: (v: any) => void; fail: (e: Error) => void; timer: number }>();
+const waiting = new Map<number, { ok: (v: unknown) => void; fail: (e: Error) => void; timer: number }>();
 
-function settle(id: number, err: Error | null, result?: any): void {
+function settle(id: number, err: Error | null, result?: unknown): void {
   const w = waiting.get(id);
   if (!w) return;
   waiting.delete(id);
@@ -36,25 +47,26 @@ export function connect(): void {
   wanted = true;
   clearTimeout(timer);
   if (ws) return;
-  const s = (ws = new WebSocket((location.protocol == 'https:' ? 'wss://' : 'ws://') + location.host + '/ws'));
+  const s = (ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws'));
   s.onopen = () => hooks.up();
   s.onmessage = (m) => {
-    let d: any;
+    let d: unknown;
     try {
       d = JSON.parse(m.data);
     } catch {
       return;
     }
-    if (d && d.jsonrpc) {
-      const e = d.error;
-      settle(d.id, e ? new RpcError(e.message || 'Error ' + e.code, (e.data && e.data.status) || 0) : null, d.result);
-    } else hooks.event(d);
+    const r = d as Reply | null;
+    if (r && r.jsonrpc) {
+      const e = r.error;
+      settle(r.id, e ? new RpcError(e.message || 'Error ' + e.code, (e.data && e.data.status) || 0) : null, r.result);
+    } else hooks.event(d as GatewayEvent);
   };
   s.onclose = (e) => {
-    if (ws != s) return;
+    if (ws !== s) return;
     ws = null;
     waiting.forEach((_w, id) => settle(id, new RpcError('Connection to the gateway lost')));
-    if (e.code == 4401) {
+    if (e.code === 4401) {
       wanted = false;
       hooks.unauthorized();
       return;
@@ -77,11 +89,12 @@ export function disconnect(): void {
   if (ws) ws.close(1000);
 }
 
-export function call(method: string, params?: Record<string, unknown>): Promise<any> {
-  return new Promise((ok, fail) => {
-    if (!ws || ws.readyState != 1) return fail(new RpcError('Not connected to the gateway; reconnecting…'));
+/** A call to the gateway; T is what the admin API documents for `method` (docs/admin-api.md). */
+export function call<T = unknown>(method: string, params?: Record<string, unknown>): Promise<T> {
+  return new Promise<T>((ok, fail) => {
+    if (!ws || ws.readyState !== 1) return fail(new RpcError('Not connected to the gateway; reconnecting…'));
     const id = ++seq;
-    waiting.set(id, { ok, fail, timer: setTimeout(() => settle(id, new RpcError('The gateway did not answer in time')), CALL_TIMEOUT_MS) });
+    waiting.set(id, { ok: ok as (v: unknown) => void, fail, timer: setTimeout(() => settle(id, new RpcError('The gateway did not answer in time')), CALL_TIMEOUT_MS) });
     ws.send(JSON.stringify({ jsonrpc: '2.0', id, method, params: params || {} }));
   });
 }

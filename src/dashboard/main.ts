@@ -5,6 +5,7 @@ import { call, connect, connected, disconnect, hooks } from './live';
 import { rest } from './rest';
 import { apply, reset, setDevices, setSecurity, setStatus } from './state';
 import { msg, type View } from './ui';
+import type { DeviceView, GatewayStatus, SecurityReport } from '../gateway/admin/wire';
 import { deviceView } from './views/device';
 import { devicesView } from './views/devices';
 import { gatewayView } from './views/gateway';
@@ -38,8 +39,8 @@ let queued = false;
 function route(): View {
   const r = location.hash;
   if (r.startsWith('#/device/')) return deviceView(decodeURIComponent(r.slice(9)));
-  if (r == '#/security') return securityView();
-  if (r == '#/gateway') return gatewayView();
+  if (r === '#/security') return securityView();
+  if (r === '#/gateway') return gatewayView();
   return devicesView();
 }
 
@@ -50,7 +51,7 @@ function showRoute(): void {
   fill(main, view.el);
   view.update();
   const here = location.hash.startsWith('#/device/') ? '#/' : location.hash || '#/';
-  links.forEach((l) => (l.getAttribute('href') == here ? l.setAttribute('aria-current', 'page') : l.removeAttribute('aria-current')));
+  links.forEach((l) => (l.getAttribute('href') === here ? l.setAttribute('aria-current', 'page') : l.removeAttribute('aria-current')));
 }
 
 function render(): void {
@@ -86,7 +87,11 @@ async function logout(): Promise<void> {
 
 hooks.up = async () => {
   try {
-    const [status, list, security] = await Promise.all([call('status'), call('devices.list'), call('security')]);
+    const [status, list, security] = await Promise.all([
+      call<GatewayStatus>('status'),
+      call<DeviceView[] | { devices?: DeviceView[] }>('devices.list'),
+      call<SecurityReport>('security'),
+    ]);
     setStatus(status);
     setDevices(Array.isArray(list) ? list : list.devices || []);
     setSecurity(security);
@@ -107,7 +112,7 @@ hooks.down = () => {
   if (authed) {
     conn.textContent = '○ reconnecting…';
     conn.className = 'conn warn';
-  } else if (++failures == 3)
+  } else if (++failures === 3)
     fill(main, h('p', { className: 'muted' }, 'The gateway does not answer on its live connection (at most 3 dashboards can be open at once). Retrying…'));
 };
 hooks.unauthorized = loggedOut;

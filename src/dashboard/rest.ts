@@ -1,7 +1,7 @@
 // The REST routes the page uses: login, logout and password (docs/admin-api.md).
 import { RpcError } from './live';
 
-export async function rest(method: string, path: string, body?: unknown): Promise<any> {
+export async function rest(method: string, path: string, body?: unknown): Promise<unknown> {
   let r: Response;
   try {
     r = await fetch(path, {

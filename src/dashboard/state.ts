@@ -1,7 +1,7 @@
 // What the page knows about the gateway, kept current by the live events of
 // the admin API (docs/admin-api.md; their types are the gateway's, admin/wire.ts). Telemetry history lives only here (the gateway keeps the last
 // value per key), gathered while the page is open.
-import type { DeviceView, GatewayEvent, SecurityEntry } from '../gateway/admin/wire';
+import type { DeviceView, GatewayEvent, GatewayStatus, SecurityEntry } from '../gateway/admin/wire';
 import { noteGatewayTime } from './format';
 
 export type Device = DeviceView;
@@ -22,7 +22,7 @@ export const state = {
   /** device → key → [at, value] pairs, oldest first. */
   history: {} as Record<string, Record<string, number[][]>>,
   logs: {} as Record<string, LogLine[]>,
-  status: null as Record<string, any> | null,
+  status: null as (Partial<GatewayStatus> & { type?: string }) | null,
   /** Date.now() when `status` arrived, to age uptime between updates. */
   statusAt: 0,
   security: { counters: {} as Record<string, number>, recent: [] as SecurityEvent[] },
@@ -40,10 +40,10 @@ function record(id: string, values: Record<string, unknown>, at: number): void {
   const hist = (state.history[id] = state.history[id] || {});
   for (const key in values) {
     const v = values[key];
-    if (typeof v != 'number') continue;
+    if (typeof v !== 'number') continue;
     const pts = (hist[key] = hist[key] || []);
     const last = pts[pts.length - 1];
-    if (last && last[0] == at && last[1] == v) continue;
+    if (last && last[0] === at && last[1] === v) continue;
     pts.push([at, v]);
     if (pts.length > HISTORY) pts.shift();
   }
@@ -61,7 +61,7 @@ export function setDevices(list: Device[]): void {
   list.forEach(setDevice);
 }
 
-export function setStatus(s: Record<string, any>): void {
+export function setStatus(s: Partial<GatewayStatus>): void {
   state.status = Object.assign({}, state.status, s);
   delete state.status.type;
   state.statusAt = Date.now();
@@ -73,14 +73,14 @@ export function setSecurity(s: { counters?: Record<string, number>; recent?: Sec
 
 /** Applies one live event (as received: unknown types and broken events are ignored). */
 export function apply(ev: GatewayEvent): void {
-  if (!ev || typeof ev != 'object') return;
-  if (ev.type == 'device') {
+  if (!ev || typeof ev !== 'object') return;
+  if (ev.type === 'device') {
     if (ev.device) setDevice(ev.device);
-  } else if (ev.type == 'removed') {
+  } else if (ev.type === 'removed') {
     delete state.devices[ev.device_id];
     delete state.history[ev.device_id];
     delete state.logs[ev.device_id];
-  } else if (ev.type == 'telemetry') {
+  } else if (ev.type === 'telemetry') {
     if (!ev.values) return;
     const id = ev.device_id;
     noteGatewayTime(ev.at);
@@ -91,16 +91,16 @@ export function apply(ev: GatewayEvent): void {
       for (const k in ev.values) d.telemetry[k] = { value: ev.values[k], at: ev.at };
       d.last_seen = ev.at;
     }
-  } else if (ev.type == 'log') {
+  } else if (ev.type === 'log') {
     noteGatewayTime(ev.at);
     const logs = (state.logs[ev.device_id] = state.logs[ev.device_id] || []);
     logs.unshift({ level: ev.level, msg: ev.msg, at: ev.at });
     if (logs.length > LOGS) logs.pop();
-  } else if (ev.type == 'security') {
+  } else if (ev.type === 'security') {
     noteGatewayTime(ev.at);
     const sec = state.security;
     sec.counters[ev.reason] = (sec.counters[ev.reason] || 0) + 1;
     sec.recent.push({ at: ev.at, device_id: ev.device_id, reason: ev.reason });
     if (sec.recent.length > RECENT) sec.recent.shift();
-  } else if (ev.type == 'status') setStatus(ev);
+  } else if (ev.type === 'status') setStatus(ev);
 }

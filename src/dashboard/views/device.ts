@@ -8,6 +8,10 @@ import { call } from '../live';
 import { setDevice, state } from '../state';
 import { act, badge, field, nameOf, say, type View } from '../ui';
 import { waitsForAdmin } from './devices';
+import type { DeviceView } from '../../gateway/admin/wire';
+
+/** device.call's answer: the device's result or error (docs/admin-api.md). */
+type CallAnswer = { result?: unknown; error?: { code: number; message: string } } | null;
 import { pendingCard } from './pending';
 
 const SESSION = ['approved', 'authorized', 'offline'];
@@ -61,7 +65,7 @@ export function deviceView(id: string): View {
         out.className = 'out';
         act(run, async () => {
           try {
-            const r = await call('device.call', { device_id: id, method: method.value.trim(), params: p, timeout_ms: 5000 });
+            const r = await call<CallAnswer>('device.call', { device_id: id, method: method.value.trim(), params: p, timeout_ms: 5000 });
             const err = r && r.error;
             out.className = err ? 'out bad' : 'out';
             fill(out, err ? `Error ${err.code}: ${err.message}` : JSON.stringify(r && 'result' in r ? r.result : r, null, 2));
@@ -111,7 +115,7 @@ export function deviceView(id: string): View {
   );
   const el = h('div', null, h('p', null, h('a', { href: '#/' }, '← All devices')), title, body);
 
-  call('device.get', { device_id: id })
+  call<DeviceView>('device.get', { device_id: id })
     .then((d) => {
       setDevice(d);
       update();
@@ -166,7 +170,7 @@ export function deviceView(id: string): View {
     const lines = state.logs[id] || [];
     fill(logs, lines.length ? lines.map((l) => h('li', { className: 'l-' + l.level }, h('time', null, when(l.at)), ' ', l.level, ': ', l.msg)) : h('li', { className: 'muted' }, 'Nothing logged since this page opened.'));
     const shown = (d.allow || []).join(', ');
-    if (document.activeElement != allow && allow.value == allowShown) allow.value = allowShown = shown;
+    if (document.activeElement !== allow && allow.value === allowShown) allow.value = allowShown = shown;
     revoke.hidden = !SESSION.includes(d.status);
   }
   return { el, update };

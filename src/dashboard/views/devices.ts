@@ -5,7 +5,7 @@ import { state, type Device } from '../state';
 import { badge, nameOf, type View } from '../ui';
 import { pendingCard } from './pending';
 
-export const waitsForAdmin = (d: Device) => d.status == 'pending' || !!d.key_change_pending;
+export const waitsForAdmin = (d: Device) => d.status === 'pending' || !!d.key_change_pending;
 
 export function devicesView(): View {
   const cards = new Map<string, ReturnType<typeof pendingCard>>();
@@ -27,7 +27,7 @@ export function devicesView(): View {
     const list = Object.values(state.devices).sort((a, b) => nameOf(a).localeCompare(nameOf(b)));
     const waiting = list.filter(waitsForAdmin);
     cards.forEach((c, id) => {
-      if (!waiting.some((d) => d.device_id == id)) {
+      if (!waiting.some((d) => d.device_id === id)) {
         c.el.remove();
         cards.delete(id);
       }

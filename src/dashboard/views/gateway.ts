@@ -5,9 +5,10 @@ import { call, disconnect, hooks } from '../live';
 import { rest } from '../rest';
 import { setStatus, state } from '../state';
 import { act, field, say, type View } from '../ui';
+import type { DeviceStatus, GatewayStatus, StatusCounts } from '../../gateway/admin/wire';
 
 /** Espruino's process.memory(): the interpreter's variables (JsVars), not bytes. */
-function jsVars(mem: any): string {
+function jsVars(mem: GatewayStatus['memory']): string {
   const n = (v: number) => v.toLocaleString('en-US');
   const size = mem.blocksize ? ` (a JsVar is ${mem.blocksize} bytes)` : '';
   return `${n(mem.usage)} of ${n(mem.total)} JsVars used (${Math.round((100 * mem.usage) / mem.total)} %), ${n(mem.free)} free${size}`;
@@ -25,7 +26,7 @@ export function gatewayView(): View {
     {
       onsubmit: (e: Event) => {
         e.preventDefault();
-        if (next.value != again.value) return say('The new passwords differ', true);
+        if (next.value !== again.value) return say('The new passwords differ', true);
         act(save, async () => {
           await rest('POST', '/api/password', { old: old.value, new: next.value });
           old.value = next.value = again.value = '';
@@ -42,16 +43,16 @@ export function gatewayView(): View {
     save,
   );
   const el = h('div', null, h('h2', null, 'Gateway'), facts, h('section', null, h('h3', null, 'Admin password'), form));
-  const poll = () => call('status').then(setStatus).then(update, () => {});
+  const poll = () => call<GatewayStatus>('status').then(setStatus).then(update, () => {});
   const timer = setInterval(poll, 10000);
   poll();
 
   function update(): void {
     const s = state.status;
     if (!s) return fill(facts, h('dd', null, 'Loading…'));
-    const mq = s.mqtt || {};
-    const mem = s.memory || {};
-    const dev = s.devices || {};
+    const mq: Partial<GatewayStatus['mqtt']> = s.mqtt || {};
+    const mem: Partial<GatewayStatus['memory']> = s.memory || {};
+    const dev: Partial<StatusCounts> = s.devices || {};
     const yes = (b: unknown, t: string, f: string) => h('span', { className: b ? 'ok' : 'warn' }, b ? t : f);
     fill(
       facts,
@@ -59,8 +60,8 @@ export function gatewayView(): View {
         ['MQTT', yes(mq.connected, 'connected', 'not connected'), mq.broker ? ' — ' + mq.broker : ''],
         ['Clock', yes(s.time_set, 'set', 'not set')],
         ['Uptime', duration((s.uptime_s || 0) + (Date.now() - state.statusAt) / 1000)],
-        ['Memory', mem.total ? jsVars(mem) : '—'],
-        ['Devices', Object.keys(dev).map((k) => `${dev[k]} ${k}`).join(', ') || '—'],
+        ['Memory', mem.total ? jsVars(mem as GatewayStatus['memory']) : '—'],
+        ['Devices', Object.keys(dev).map((k) => `${dev[k as DeviceStatus]} ${k}`).join(', ') || '—'],
         ['Version', s.version || '—'],
       ].map(([k, ...v]) => [h('dt', null, k), h('dd', null, v)]),
     );

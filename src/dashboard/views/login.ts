@@ -1,5 +1,6 @@
 // The login form. A wrong password is said next to the field.
 import { h } from '../dom';
+import type { RpcError } from '../live';
 import { rest } from '../rest';
 import { field } from '../ui';
 
@@ -18,8 +19,8 @@ export function loginView(done: () => void, notice?: string): HTMLElement {
         try {
           await rest('POST', '/api/login', { password: pass.value });
           done();
-        } catch (x: any) {
-          error.textContent = x.status == 401 ? 'Wrong password.' : x.message;
+        } catch (x) {
+          error.textContent = (x as RpcError).status === 401 ? 'Wrong password.' : (x as Error).message;
           pass.select();
         } finally {
           go.disabled = false;

@@ -44,7 +44,7 @@ export function pendingCard(first: Device): { el: HTMLElement; update(d: Device)
   );
   function update(next: Device): void {
     d = next;
-    const change = d.status != 'pending';
+    const change = d.status !== 'pending';
     const key = change ? d.pending_pubkey : d.pubkey;
     shown = key;
     fill(title, change ? 'Key change: ' : '', nameOf(d));

@@ -35,7 +35,7 @@ export interface DeviceView {
   last_seen: number | null;
   approved_at: number | null;
   /** the last value of each key the device reported */
-  telemetry: { [key: string]: { value: any; at: number } };
+  telemetry: { [key: string]: { value: unknown; at: number } };
   counters: { rx: number; tx: number; dropped: number };
 }
 
@@ -69,7 +69,7 @@ export interface SecurityReport {
 export type GatewayEvent =
   | { type: 'device'; device: DeviceView }
   | { type: 'removed'; device_id: string }
-  | { type: 'telemetry'; device_id: string; values: { [key: string]: any }; at: number }
+  | { type: 'telemetry'; device_id: string; values: { [key: string]: unknown }; at: number }
   | { type: 'log'; device_id: string; level: 'info' | 'warn' | 'error'; msg: string; at: number }
   | ({ type: 'security' } & SecurityEntry)
   | ({ type: 'status' } & GatewayStatus);
