@@ -2,6 +2,12 @@
 // when it is there, otherwise the pure-JS fallback on stock firmware.
 import { Crypto } from './types';
 import { Hash } from './hmac';
+import type { makeJsCrypto } from './js';
+
+/** What the fallback module exports (src/crypto/fallback-module.ts). */
+interface FallbackModule {
+  makeJsCrypto: typeof makeJsCrypto;
+}
 
 /** Storage file holding the pure-JS fallback (dist/gwcrypto-js.js). */
 export const FALLBACK_MODULE = 'gwcrypto-js';
@@ -41,7 +47,7 @@ function builtinSha256(): Hash | undefined {
 
 // require() of a module kept in Storage: older firmware does not look there
 // by itself, so hand the source to Modules.addCached first.
-function storageModule(name: string): any {
+function storageModule(name: string): unknown {
   try {
     return require(name);
   } catch (e) {
@@ -59,7 +65,7 @@ export function deviceCrypto(): Crypto {
   } catch (e) {
     // stock firmware: fall through to the pure-JS implementation
   }
-  const fallback = storageModule(FALLBACK_MODULE);
+  const fallback = storageModule(FALLBACK_MODULE) as FallbackModule | undefined;
   if (!fallback) {
     throw new Error(
       'no crypto: this firmware has no GatewayCrypto module and Storage has no "' +

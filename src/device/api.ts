@@ -12,11 +12,11 @@ export const SESSION_ENDED = -32092;
 export interface RpcError {
   code: number;
   message: string;
-  data?: any;
+  data?: unknown;
 }
-export type CallCallback = (err: RpcError | null, result?: any) => void;
+export type CallCallback = (err: RpcError | null, result?: unknown) => void;
 /** A gateway → device method: answer once through `reply`. */
-export type Handler = (params: any, reply: CallCallback) => void;
+export type Handler = (params: unknown, reply: CallCallback) => void;
 
 export type DeviceStatus = 'enrolling' | 'pending' | 'refused' | 'approved' | 'authorized';
 
@@ -26,7 +26,8 @@ export type DeviceStatus = 'enrolling' | 'pending' | 'refused' | 'approved' | 'a
  */
 export interface TextCodec {
   encode(text: string): string;
-  parse(bytes: string): any;
+  /** the parsed JSON-RPC message */
+  parse(bytes: string): unknown;
 }
 
 export interface DeviceOptions {
@@ -62,7 +63,7 @@ export interface DeviceIO {
    * 'status' (DeviceStatus), 'key' ({fingerprint, pubkey}), 'drop' (reason),
    * 'refused' (message), 'revoked', 'notification' ({method, params}).
    */
-  event(type: string, detail?: any): void;
+  event(type: string, detail?: unknown): void;
 }
 
 export interface DeviceStats {
@@ -89,9 +90,9 @@ export interface DeviceCore {
   /** Call about once a second: timeouts, retries, heartbeats. */
   tick(): void;
   /** A sealed call to the gateway; cb(err, result) exactly once. */
-  call(method: string, params: any, cb: CallCallback, timeoutMs?: number): void;
+  call(method: string, params: unknown, cb: CallCallback, timeoutMs?: number): void;
   /** A sealed notification; false when it could not be sent. */
-  notify(method: string, params?: any): boolean;
+  notify(method: string, params?: unknown): boolean;
   /** Registers a gateway → device method. */
   handle(method: string, fn: Handler): void;
 }

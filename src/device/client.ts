@@ -17,15 +17,15 @@ export interface DeviceClientOptions extends DeviceOptions {
   clientId?: string;
 }
 
-export type DeviceListener = (type: string, detail?: any) => void;
+export type DeviceListener = (type: string, detail?: unknown) => void;
 
 export interface DeviceClient {
   /** Connects and keeps connecting; enrolls, then keeps the session alive. */
   start(): void;
   /** Disconnects and stops every timer. */
   stop(): void;
-  call(method: string, params: any, cb: CallCallback, timeoutMs?: number): void;
-  notify(method: string, params?: any): boolean;
+  call(method: string, params: unknown, cb: CallCallback, timeoutMs?: number): void;
+  notify(method: string, params?: unknown): boolean;
   handle(method: string, fn: Handler): void;
   /** Events of the core (see DeviceIO.event) plus 'online' and 'offline'. */
   on(fn: DeviceListener): void;
@@ -38,11 +38,11 @@ export interface DeviceClient {
 
 export function createDevice(c: Crypto, o: DeviceClientOptions, transport: Transport, clock: Clock, store: StateStore): DeviceClient {
   const listeners: DeviceListener[] = [];
-  let timer: any;
+  let timer: unknown;
   let running = false;
   let isOnline = false;
 
-  function emit(type: string, detail?: any): void {
+  function emit(type: string, detail?: unknown): void {
     for (let i = 0; i < listeners.length; i++) listeners[i](type, detail);
   }
 

@@ -23,6 +23,7 @@ import {
   STEP_NOT_JSONRPC,
   ConnectRequest,
   RpcId,
+  RpcMessage,
   clockIsSet,
   connectRequestText,
   connectTopic,
@@ -85,7 +86,7 @@ export function createDeviceCore(c: Crypto, o: DeviceOptions, io: DeviceIO, save
   const clock = createDeviceTime(io.now);
   const counts: DeviceStats = { sent: 0, received: 0, dropped: 0, timeouts: 0 };
 
-  function emit(type: string, detail?: any): void {
+  function emit(type: string, detail?: unknown): void {
     io.event(type, detail);
   }
 
@@ -207,15 +208,15 @@ export function createDeviceCore(c: Crypto, o: DeviceOptions, io: DeviceIO, save
     return true;
   }
 
-  function answered(m: any): void {
+  function answered(m: RpcMessage): void {
     const call = out.find(m.id);
     if (!call) return drop('response to no call');
     const err = m.error;
     // docs/protocol.md §6: the gateway restarted and wants proof of liveness: repeat with its echo.
-    if (err && err.code === ECHO_REQUIRED && err.data && isHex(err.data.echo, ECHO_BYTES * 2) && !call.echoed) {
+    if (err && err.code === ECHO_REQUIRED && err.data && isHex((err.data as { echo?: unknown }).echo, ECHO_BYTES * 2) && !call.echoed) {
       call.echoed = true;
       call.due = io.now() + callTimeout;
-      sendSealed(call.text, err.data.echo);
+      sendSealed(call.text, (err.data as { echo: string }).echo);
       return;
     }
     out.remove(call);
@@ -225,10 +226,10 @@ export function createDeviceCore(c: Crypto, o: DeviceOptions, io: DeviceIO, save
     else call.cb(null, m.result);
   }
 
-  function notified(method: string, params: any): void {
+  function notified(method: string, params: unknown): void {
     if (method === REVOKED_METHOD) return reenroll();
     if (method === ECHO_REQUIRED_METHOD) {
-      const echo = params && params.echo;
+      const echo = params && (params as { echo?: unknown }).echo;
       // One echo value answers all notifications sent while the gateway was unfresh.
       if (!isHex(echo, ECHO_BYTES * 2) || echo === lastEcho) return;
       lastEcho = echo;
@@ -253,7 +254,7 @@ export function createDeviceCore(c: Crypto, o: DeviceOptions, io: DeviceIO, save
     lastHeard = io.now();
     misses = 0;
     setStatus('authorized');
-    const m = codec ? codec.parse(r.plaintext) : r.message;
+    const m = codec ? (codec.parse(r.plaintext) as RpcMessage) : r.message;
     if (r.kind === 'response') answered(m);
     else if (r.kind === 'request') {
       save(); // the nonce high-water first: a replay after a restart must not run the call again

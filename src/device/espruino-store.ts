@@ -6,9 +6,10 @@ import { SavedState, StateStore } from './state';
 export function storageStore(name: string): StateStore {
   const storage = require('Storage');
   let seq = -1; // unknown until the files were read
-  function slot(i: number): any {
-    const f = storage.readJSON(name + '.' + i, true);
-    return f && typeof f.n === 'number' && f.s ? f : undefined;
+  // a slot: the state `s` saved as the `n`th
+  function slot(i: number): { n: number; s: unknown } | undefined {
+    const f = storage.readJSON(name + '.' + i, true) as { n?: unknown; s?: unknown } | undefined;
+    return f && typeof f.n === 'number' && f.s ? (f as { n: number; s: unknown }) : undefined;
   }
   const store: StateStore = {
     load: function () {

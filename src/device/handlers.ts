@@ -9,7 +9,7 @@ import type { CallCallback, Handler } from './api';
 export interface Handlers {
   add(method: string, fn: Handler): void;
   /** Runs `method`; `respond` gets the JSON-RPC response text, once. */
-  run(id: RpcId, method: string, params: any, respond: (text: string) => void): void;
+  run(id: RpcId, method: string, params: unknown, respond: (text: string) => void): void;
   /** The session ended: responses still to come are dropped. */
   endSession(): void;
 }

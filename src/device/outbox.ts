@@ -25,7 +25,7 @@ export interface Outbox {
   /** calls awaiting their response */
   size(): number;
   add(call: PendingCall): void;
-  find(id: any): PendingCall | undefined;
+  find(id: unknown): PendingCall | undefined;
   remove(call: PendingCall): void;
   /** Removes and returns the calls past their deadline. */
   late(now: number): PendingCall[];

@@ -21,8 +21,10 @@ export interface SavedState {
 }
 
 /** The saved state if `v` is a well-formed one for `deviceId`, else undefined. */
-export function readSavedState(v: any, deviceId: string): SavedState | undefined {
-  if (typeof v !== 'object' || v === null || v.v !== 1 || v.id !== deviceId) return undefined;
+export function readSavedState(read: unknown, deviceId: string): SavedState | undefined {
+  if (typeof read !== 'object' || read === null) return undefined;
+  const v = read as { [k: string]: unknown };
+  if (v.v !== 1 || v.id !== deviceId) return undefined;
   if (!isHex(v.priv, 64) || !isHex(v.pub, 64) || !isSafeUint(v.tx) || !isSafeUint(v.rx)) return undefined;
   const s: SavedState = { v: 1, id: deviceId, priv: v.priv, pub: v.pub, tx: v.tx, rx: v.rx };
   if (isHex(v.gw, 64) && isHex(v.enc, 64) && isHex(v.mac, 64)) {
@@ -36,7 +38,7 @@ export function readSavedState(v: any, deviceId: string): SavedState | undefined
 /** Where a device keeps its state: Storage on Espruino, a JSON file on Node. */
 export interface StateStore {
   /** The last state saved (undefined when none or unreadable); as stored, unchecked. */
-  load(): any;
+  load(): unknown;
   save(state: SavedState): void;
 }
 

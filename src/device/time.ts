@@ -32,7 +32,7 @@ export interface DeviceTime {
    * approval, which counts only while no sealed response has set the clock
    * and the clock has no time of its own or only an approval's.
    */
-  learn(unix: any, sealed: boolean): void;
+  learn(unix: unknown, sealed: boolean): void;
   /** Whether the next heartbeat should be a `time` call rather than a ping. */
   wantsTime(): boolean;
 }

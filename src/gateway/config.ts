@@ -126,7 +126,7 @@ function isWholeIn(v: any, range: number[]): boolean {
   return isNum(v) && v === Math.floor(v) && v >= range[0] && v <= range[1];
 }
 
-function shortString(v: any, max: number): boolean {
+function shortString(v: unknown, max: number): v is string {
   return isStr(v) && v.length <= max;
 }
 
@@ -194,7 +194,7 @@ export function applyConfig(cfg: Config, src: any): string[] {
       if (f[0](v)) (cfg as any)[k] = v;
       else errors.push(k + ' must be ' + f[1]);
     } else if (k === 'wifi') {
-      if (isObject(v) && shortString(v.ssid, 32) && shortString(v.password || '', 64)) cfg.wifi = { ssid: v.ssid, password: v.password || '' };
+      if (isObject(v) && shortString(v.ssid, 32) && shortString(v.password || '', 64)) cfg.wifi = { ssid: v.ssid, password: (v.password as string) || '' };
       else errors.push('wifi must be {"ssid":"…","password":"…"}');
     } else if (k === 'limits') {
       if (!isObject(v)) errors.push('limits must be an object');

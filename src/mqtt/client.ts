@@ -93,13 +93,13 @@ export function createClient(o: ClientOptions, transport: Transport, clock: Cloc
   let state = IDLE;
   let conn: Connection | undefined;
   let generation = 0; // bumped whenever a connection is abandoned: stale callbacks compare it
-  let timer: any;
+  let timer: unknown;
   let attempts = 0; // failed attempts since the last CONNACK
   let pingSent = false;
   let lastId = 0;
   let inflightBytes = 0;
 
-  function emit(event: string, a?: any, b?: any, c?: any): void {
+  function emit(event: string, a?: unknown, b?: unknown, c?: unknown): void {
     const l = listeners[event];
     if (!l) return;
     for (let i = 0; i < l.length; i++) {

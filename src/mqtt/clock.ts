@@ -10,6 +10,6 @@ export const systemClock: Clock = {
     return setTimeout(fn, ms);
   },
   clearTimeout: function (handle) {
-    clearTimeout(handle);
+    clearTimeout(handle as number);
   },
 };

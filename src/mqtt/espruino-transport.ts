@@ -3,7 +3,7 @@
 // strings: the MQTT byte strings pass through unchanged.
 import type { Transport } from './transport';
 
-function socketTransport(open: (host: string, port: number, onConnect: () => void) => any): Transport {
+function socketTransport(open: (host: string, port: number, onConnect: () => void) => EspruinoSocket): Transport {
   return {
     connect: function (host, port, handlers) {
       let closed = false;
@@ -18,8 +18,8 @@ function socketTransport(open: (host: string, port: number, onConnect: () => voi
       socket.on('data', function (chunk: string) {
         handlers.data(chunk);
       });
-      socket.on('error', function (e: any) {
-        close('socket error: ' + ((e && e.message) || (e && e.code) || e));
+      socket.on('error', function (e: unknown) {
+        close('socket error: ' + ((e && (e as Error).message) || (e && (e as { code?: string }).code) || e));
       });
       socket.on('close', function () {
         close();
@@ -51,7 +51,7 @@ export const espruinoTransport: Transport = socketTransport(function (host, port
  */
 export function espruinoTlsTransport(caBase64: string): Transport {
   return socketTransport(function (host, port, onConnect) {
-    const o: any = { host: host, port: port };
+    const o: { host: string; port: number; ca?: string } = { host: host, port: port };
     if (caBase64) o.ca = atob(caBase64);
     return require('tls').connect(o, onConnect);
   });

@@ -23,6 +23,7 @@ export interface Transport {
 /** Timers and a millisecond clock; the client itself uses only the timers. */
 export interface Clock {
   now(): number;
-  setTimeout(fn: () => void, ms: number): any;
-  clearTimeout(handle: any): void;
+  /** a handle only clearTimeout reads */
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
 }

@@ -53,7 +53,7 @@ export function contains(hay: string, needle: string): boolean {
 }
 
 /** A JSON object: not null, not an array. */
-export function isObject(v: unknown): v is { [k: string]: any } {
+export function isObject(v: unknown): v is { [k: string]: unknown } {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 

@@ -68,7 +68,7 @@ export function parseConnectRequest(payload: string, maxBytes?: number): Connect
   if (!isStr(payload) || payload.length > (maxBytes === undefined ? MAX_ENVELOPE_BYTES : maxBytes)) {
     return { ok: false, reason: 'too large' };
   }
-  const m: any = parseJson(payload);
+  const m = parseJson(payload);
   if (!isObject(m)) return { ok: false, reason: 'not a JSON object' };
   const id = isRpcId(m.id) ? m.id : undefined;
   const p = m.params;
@@ -150,9 +150,9 @@ export type ConnectReply =
  * A `refused` reply is unauthenticated too: wait and retry, do not give up.
  */
 export function readConnectReply(c: Crypto, payload: string, e: ConnectExpectation): ConnectReply {
-  const m: any = isStr(payload) && payload.length <= MAX_ENVELOPE_BYTES ? parseJson(payload) : undefined;
+  const m = isStr(payload) && payload.length <= MAX_ENVELOPE_BYTES ? parseJson(payload) : undefined;
   if (!isObject(m) || m.jsonrpc !== '2.0') return { kind: 'ignored', reason: 'not JSON-RPC' };
-  let fields: any;
+  let fields: unknown;
   if (m.method === APPROVED_METHOD) fields = m.params;
   else if (m.error !== undefined) {
     const err = m.error;

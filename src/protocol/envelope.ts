@@ -6,7 +6,7 @@ import { Bytes, Crypto } from '../crypto/types';
 import { envelopeNonce } from '../crypto/envelope';
 import { isHex, isObject, isStr, isSafeUint, isNum, decimal } from './bytes';
 import { isDeviceId } from './device-id';
-import { parseJson, classify, isRpcId, RpcId, RpcKind } from './jsonrpc';
+import { parseJson, classify, isRpcId, RpcId, RpcKind, RpcMessage } from './jsonrpc';
 import {
   ECHO_BYTES, INVALID_REQUEST, MAX_CLOCK_SKEW, MAX_ENVELOPE_BYTES, PARSE_ERROR, STEP_BAD_CIPHERTEXT, STEP_BAD_HMAC,
   STEP_MALFORMED, STEP_NOT_JSONRPC, STEP_REPLAY, STEP_STALE, STEP_UNKNOWN_DEVICE,
@@ -111,7 +111,7 @@ export interface Opened {
   /** The decrypted JSON-RPC text, a byte string. */
   plaintext: string;
   /** The parsed message. */
-  message: any;
+  message: RpcMessage;
   kind: RpcKind;
   method: string;
   id: RpcId | null;
@@ -149,7 +149,7 @@ function drop(step: number, reason: DropReason, deviceId?: string): Refused {
 // the payload as an Envelope, or undefined if malformed.
 function readEnvelope(payload: unknown, maxBytes: number): Envelope | undefined {
   if (!isStr(payload) || payload.length > maxBytes) return undefined;
-  const e: any = parseJson(payload);
+  const e = parseJson(payload);
   if (!isObject(e)) return undefined;
   if (!isDeviceId(e.device_id) || !isSafeUint(e.nonce) || e.nonce < 1 || !isSafeUint(e.timestamp)) return undefined;
   if (!isStr(e.ciphertext) || !isHex(e.hmac, 64)) return undefined;
@@ -189,11 +189,11 @@ export function openEnvelope(c: Crypto, payload: string, o: OpenOptions): Opened
   if (plaintext === null) return refused && sealedBase64(env.ciphertext) ? refused : drop(STEP_MALFORMED, 'malformed');
   if (plaintext === undefined) return drop(STEP_BAD_CIPHERTEXT, 'bad ciphertext', id);
   const peer = session as PeerSession; // a plaintext means a session
-  const value: any = parseJson(plaintext);
+  const value = parseJson(plaintext);
   const rpc = classify(value);
   if (!rpc) {
     const bad = value === undefined;
-    const rpcId = !bad && typeof value === 'object' && value !== null && isRpcId(value.id) ? value.id : null;
+    const rpcId = !bad && typeof value === 'object' && value !== null && isRpcId((value as { id?: unknown }).id) ? (value as { id: RpcId }).id : null;
     return {
       ok: false, step: STEP_NOT_JSONRPC, reason: bad ? 'parse error' : 'invalid request', code: bad ? PARSE_ERROR : INVALID_REQUEST,
       deviceId: id, id: rpcId, highNonce: env.nonce, envelope: env, session: peer,
@@ -202,7 +202,7 @@ export function openEnvelope(c: Crypto, payload: string, o: OpenOptions): Opened
   const canonical = canonicalString(env.device_id, rpc.method, rpc.id, env.nonce, env.timestamp);
   if (!c.hmacVerify(peer.keys.hmacKey, canonical, env.hmac)) return drop(STEP_BAD_HMAC, 'bad hmac', id);
   return {
-    ok: true, envelope: env, plaintext: plaintext, message: value, kind: rpc.kind, method: rpc.method, id: rpc.id,
+    ok: true, envelope: env, plaintext: plaintext, message: value as RpcMessage, kind: rpc.kind, method: rpc.method, id: rpc.id,
     session: peer, highNonce: env.nonce,
   };
 }

@@ -16,6 +16,17 @@ export interface Classified {
   id: RpcId | null;
 }
 
+/** A parsed message that classify() accepted: its fields as the JSON had them. */
+export interface RpcMessage {
+  jsonrpc: '2.0';
+  method?: string;
+  id?: RpcId | null;
+  /** an object or an array when present */
+  params?: unknown;
+  result?: unknown;
+  error?: { code: number; message: string; data?: unknown };
+}
+
 export function isRpcId(v: unknown): v is RpcId {
   return isStr(v) || isSafeUint(v);
 }

@@ -27,7 +27,7 @@ export interface NodeDeviceOptions extends DeviceClientOptions {
 
 export interface NodeDevice extends DeviceClient {
   /** call() as a Promise: resolves with the result, rejects with the RpcError. */
-  request(method: string, params?: unknown, timeoutMs?: number): Promise<any>;
+  request<T = unknown>(method: string, params?: unknown, timeoutMs?: number): Promise<T>;
 }
 
 export const utf8Codec: TextCodec = {
@@ -40,12 +40,12 @@ export function createNodeDevice(o: NodeDeviceOptions): NodeDevice {
   const store = o.store || (o.stateFile ? fileStore(o.stateFile) : memoryStore());
   const options: DeviceClientOptions = { ...o, psk: o.psk === undefined ? undefined : utf8ToBinary(o.psk), codec: utf8Codec };
   const dev = createDevice(o.crypto || jsCrypto, options, nodeTransport, systemClock, store) as NodeDevice;
-  dev.request = (method, params, timeoutMs) =>
-    new Promise((resolve, reject) => {
+  dev.request = <T>(method: string, params?: unknown, timeoutMs?: number) =>
+    new Promise<T>((resolve, reject) => {
       dev.call(
         method,
         params,
-        (err: RpcError | null, result?: any) => (err ? reject(Object.assign(new Error(err.message), err)) : resolve(result)),
+        (err: RpcError | null, result?: unknown) => (err ? reject(Object.assign(new Error(err.message), err)) : resolve(result as T)),
         timeoutMs,
       );
     });

@@ -17,14 +17,14 @@ import { randomWalk } from './walk';
 function temperatureSource(): () => number {
   if (typeof E.getTemperature === 'function' && isFinite(E.getTemperature())) {
     return function () {
-      return Math.round(E.getTemperature() * 10) / 10;
+      return Math.round(E.getTemperature!() * 10) / 10;
     };
   }
   return randomWalk(21.5, 4, 0.3, Math.random);
 }
 
-function readings(cfg: SensorConfig, temperature: () => number): any {
-  const r: any = { temperature: temperature() };
+function readings(cfg: SensorConfig, temperature: () => number): { temperature: number; analog?: number } {
+  const r: { temperature: number; analog?: number } = { temperature: temperature() };
   if (cfg.analog_pin) r.analog = Math.round(analogRead(cfg.analog_pin) * 1000) / 1000;
   return r;
 }
@@ -32,8 +32,8 @@ function readings(cfg: SensorConfig, temperature: () => number): any {
 function serveMethods(dev: DeviceClient, cfg: SensorConfig): void {
   let led = false;
   dev.handle('led.set', function (p, reply) {
-    if (typeof p !== 'object' || p === null || typeof p.on !== 'boolean') return reply({ code: INVALID_PARAMS, message: 'params must be {"on":true|false}' });
-    led = p.on;
+    if (typeof p !== 'object' || p === null || typeof (p as { on?: unknown }).on !== 'boolean') return reply({ code: INVALID_PARAMS, message: 'params must be {"on":true|false}' });
+    led = (p as { on: boolean }).on;
     digitalWrite(cfg.led_pin, led ? 1 : 0);
     reply(null, { on: led });
   });
@@ -80,7 +80,7 @@ function startSensor(cfg: SensorConfig): void {
   console.log('sensor ' + cfg.device_id + ' key fingerprint ' + dev.fingerprint());
   dev.on(function (type, detail) {
     if (type === 'status') console.log('sensor: ' + detail);
-    else if (type === 'key') console.log('sensor: new key fingerprint ' + detail.fingerprint);
+    else if (type === 'key') console.log('sensor: new key fingerprint ' + (detail as { fingerprint: string }).fingerprint);
     else if (type === 'refused') console.log('sensor: refused: ' + detail);
     else if (type === 'online' || type === 'offline') console.log('sensor: mqtt ' + type);
   });
@@ -105,7 +105,7 @@ function main(): void {
   if (!cfg.wifi) return startSensor(cfg);
   const wifi = require('Wifi');
   // Keys are made after the radio is up: the ESP32's RNG needs it for entropy.
-  wifi.connect(cfg.wifi.ssid, { password: cfg.wifi.password || '' }, function (err: any) {
+  wifi.connect(cfg.wifi.ssid, { password: cfg.wifi.password || '' }, function (err: unknown) {
     if (err) {
       console.log('sensor: wifi: ' + err);
       return;

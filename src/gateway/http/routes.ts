@@ -116,7 +116,7 @@ export function route(core: AdminCore, req: HttpRequest, body: any, token: strin
     if (method !== 'POST') return fail(WRONG_METHOD);
     if (!isStr(params.password)) return fail(adminError(400, 'bad_request', 'Send {"password":"…"}.'));
     const check = function (): void {
-      const r: any = core.login(params.password, now(), client);
+      const r: any = core.login(params.password as string, now(), client);
       if (r.token === undefined) return fail(r);
       reply(200, { token: r.token }, { 'Set-Cookie': 'session=' + r.token + '; HttpOnly; SameSite=Strict; Path=/; Max-Age=' + r.max_age });
     };

@@ -165,7 +165,7 @@ export function handleWebSocket(req: HttpRequest, sock: any, core: AdminCore, to
   var head = responseHead(101, {
     Upgrade: 'websocket',
     Connection: 'Upgrade',
-    'Sec-WebSocket-Accept': btoa(E.toString(require('crypto').SHA1(key + GUID))),
+    'Sec-WebSocket-Accept': btoa(E.toString(require('crypto').SHA1(key + GUID)) as string),
   });
   if (!ok) return head + closeFrame(4401, 'session');
   admin = core;
