@@ -6,10 +6,11 @@
 /** A socket of the `net`/`tls` modules and of net.createServer's connections. */
 interface EspruinoSocket {
   on(event: 'data', fn: (chunk: string) => void): void;
-  on(event: 'close', fn: () => void): void;
+  on(event: 'close' | 'drain', fn: () => void): void;
   on(event: 'error', fn: (e: unknown) => void): void;
   write(data: string): void;
-  end(): void;
+  /** closes after the bytes queued (and `data`) are out */
+  end(data?: string): void;
   /** set: the firmware's socket loop closes the connection on its next pass (src/gateway/http/socket.ts) */
   clsNow?: boolean;
 }

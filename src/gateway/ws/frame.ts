@@ -23,31 +23,31 @@ export interface Frame {
  */
 export function readFrame(buf: string, max: number): Frame | number | null {
   if (buf.length < 2) return null;
-  var b0 = buf.charCodeAt(0);
-  var b1 = buf.charCodeAt(1);
-  var op = b0 & 15;
-  var fin = b0 & 128;
+  const b0 = buf.charCodeAt(0);
+  const b1 = buf.charCodeAt(1);
+  const op = b0 & 15;
+  const fin = b0 & 128;
   if (b0 & 112 || !(b1 & 128)) return 1002; // no extensions; clients must mask
-  if (op == 2 || (op == 1 && !fin)) return 1003;
-  if (op != 1 && op != 8 && op != 9 && op != 10) return 1002;
-  var len = b1 & 127;
-  var off = 2;
-  if (len == 126) {
+  if (op === 2 || (op === 1 && !fin)) return 1003;
+  if (op !== 1 && op !== 8 && op !== 9 && op !== 10) return 1002;
+  let len = b1 & 127;
+  let off = 2;
+  if (len === 126) {
     if (buf.length < 4) return null;
     len = (buf.charCodeAt(2) << 8) | buf.charCodeAt(3);
     off = 4;
-  } else if (len == 127) return 1009;
+  } else if (len === 127) return 1009;
   if (op > 7 && (len > 125 || !fin)) return 1002;
   if (len > max) return 1009;
   if (buf.length < off + 4 + len) return null;
-  var data = '';
-  for (var i = 0; i < len; i++) data += String.fromCharCode(buf.charCodeAt(off + 4 + i) ^ buf.charCodeAt(off + (i & 3)));
+  let data = '';
+  for (let i = 0; i < len; i++) data += String.fromCharCode(buf.charCodeAt(off + 4 + i) ^ buf.charCodeAt(off + (i & 3)));
   return { op: op, data: data, size: off + 4 + len };
 }
 
 /** Header of an unmasked server frame (FIN set) carrying `len` payload bytes. */
 export function frameHeader(op: number, len: number): string {
-  var c = String.fromCharCode;
+  const c = String.fromCharCode;
   if (len < 126) return c(128 | op, len);
   if (len < 65536) return c(128 | op, 126, len >> 8, len & 255);
   return c(128 | op, 127, 0, 0, 0, 0, (len >> 24) & 255, (len >> 16) & 255, (len >> 8) & 255, len & 255);

@@ -2,6 +2,7 @@
 // runs it, one response text out (none for notifications). Sans I/O.
 import type { AdminCore } from '../admin/types';
 import { errorText, parseJson } from '../../protocol/jsonrpc';
+import type { RpcId } from '../../protocol/jsonrpc';
 import { isNum, isStr } from '../../protocol/bytes';
 import { offeredOverWs } from '../http/routes';
 import { INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR } from '../../protocol/constants';
@@ -17,15 +18,16 @@ const ADMIN_ERROR = -32000;
  * `data: {status, code}` carrying the HTTP status and the admin API error word.
  */
 export function runRequest(core: AdminCore, text: string, busy: boolean, respond: (json: string) => void): void {
-  var m: any = parseJson(text);
+  // a JSON value: its fields are read once it is known to be an object
+  const m = parseJson(text) as { [k: string]: unknown } | string | number | boolean | null | undefined;
   if (m === undefined) {
     respond(errorText(null, PARSE_ERROR, 'Parse error: send one JSON-RPC 2.0 object per message'));
     return;
   }
-  var id = m && typeof m == 'object' ? m.id : null;
-  var notification = id === undefined;
+  const id = (m && typeof m === 'object' ? m.id : null) as RpcId | null | undefined;
+  const notification = id === undefined;
   if (
-    !m || typeof m != 'object' || m.jsonrpc != '2.0' || !isStr(m.method) ||
+    !m || typeof m !== 'object' || m.jsonrpc !== '2.0' || !isStr(m.method) ||
     (!notification && id !== null && !isNum(id) && !isStr(id))
   ) {
     respond(errorText(null, INVALID_REQUEST, 'Invalid request: send {"jsonrpc":"2.0","id":1,"method":"status"}'));
@@ -44,7 +46,7 @@ export function runRequest(core: AdminCore, text: string, busy: boolean, respond
   try {
     core.call(m.method, m.params === undefined ? {} : m.params, function (err, result) {
       if (notification) respond('');
-      else if (err) respond(errorText(id, err.status == 400 ? INVALID_PARAMS : ADMIN_ERROR, err.message, { status: err.status, code: err.code }));
+      else if (err) respond(errorText(id, err.status === 400 ? INVALID_PARAMS : ADMIN_ERROR, err.message, { status: err.status, code: err.code }));
       else respond(JSON.stringify({ jsonrpc: '2.0', id: id, result: result === undefined ? null : result }));
     });
   } catch (e) {

@@ -6,7 +6,9 @@
 // buffer is RAM, so a client further behind than MAX_QUEUED is closed (1013)
 // and, if it does not read even that, cut.
 import type { AdminCore } from '../admin/types';
+import type { GatewayEvent } from '../admin/wire';
 import { readFrame, frameHeader, closeFrame } from './frame';
+import type { Frame } from './frame';
 import { runRequest } from './rpc';
 import type { HttpRequest } from '../http/request';
 import { jsonResponse, responseHead } from '../http/response';
@@ -14,21 +16,21 @@ import { sameOrigin } from '../http/routes';
 import { abortSocket } from '../http/socket';
 import { isNum } from '../../protocol/bytes';
 
-var GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
-var MAX_CLIENTS = 3; // each one holds one of the ESP32's few sockets
-var MAX_FRAME = 4096; // client payload limit, else close 1009
+const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+const MAX_CLIENTS = 3; // each one holds one of the ESP32's few sockets
+const MAX_FRAME = 4096; // client payload limit, else close 1009
 // Bytes written since the last 'drain'. A client further behind than this gets
 // a close 1013 instead of more: the page reconnects and reloads its state.
-var MAX_QUEUED = 8192;
-var MAX_RUNNING = 4; // JSON-RPC requests running per client
+const MAX_QUEUED = 8192;
+const MAX_RUNNING = 4; // JSON-RPC requests running per client
 // Ping period; a client silent for a whole period is dropped. It also finds
 // clients that vanished without a close frame: Espruino reports a connection
 // closed by the peer only once a write to it fails.
-var KEEPALIVE_MS = 30000;
-var CLOSE_GRACE_MS = 2000; // a closed client whose socket lingers longer is cut
+const KEEPALIVE_MS = 30000;
+const CLOSE_GRACE_MS = 2000; // a closed client whose socket lingers longer is cut
 
 interface Client {
-  sock: any;
+  sock: EspruinoSocket;
   token: string;
   buf: string; // received bytes not yet framed
   queued: number;
@@ -37,13 +39,13 @@ interface Client {
   open: boolean;
 }
 
-var clients: Client[] = [];
-var admin: AdminCore;
-var clock: () => number; // seconds, the clock the admin core keeps its sessions by
-var unsubscribe: (() => void) | null = null;
-var ticker: any = null;
+const clients: Client[] = [];
+let admin: AdminCore;
+let clock: () => number; // seconds, the clock the admin core keeps its sessions by
+let unsubscribe: (() => void) | null = null;
+let ticker: number | null = null;
 
-function refusal(status: number, code: string, message: string, extra?: any): string {
+function refusal(status: number, code: string, message: string, extra?: { [h: string]: string }): string {
   return jsonResponse(status, { error: { code: code, message: message } }, extra);
 }
 
@@ -60,7 +62,7 @@ function put(c: Client, s: string): void {
 /** One frame to the client, within the send-queue cap (else it is closed 1013). */
 function send(c: Client, op: number, s: string): void {
   if (!c.open) return;
-  var h = frameHeader(op, s.length);
+  const h = frameHeader(op, s.length);
   if (c.queued + h.length + s.length > MAX_QUEUED) return close(c, 1013, 'behind');
   c.queued += h.length + s.length;
   put(c, h + s);
@@ -75,7 +77,7 @@ function drop(c: Client): void {
   if (!clients.length) {
     if (unsubscribe) unsubscribe();
     unsubscribe = null;
-    clearInterval(ticker);
+    clearInterval(ticker as number);
     ticker = null;
   }
 }
@@ -83,7 +85,7 @@ function drop(c: Client): void {
 /** Close frame (a few bytes, even over the cap), then the socket; cut if it lingers. */
 function close(c: Client, code: number, reason: string): void {
   if (!c.open) return;
-  var sock = c.sock;
+  const sock = c.sock;
   drop(c);
   try {
     sock.end(closeFrame(code, reason));
@@ -95,11 +97,11 @@ function close(c: Client, code: number, reason: string): void {
   }, CLOSE_GRACE_MS);
 }
 
-function broadcast(ev: any): void {
-  var s = JSON.stringify(ev);
-  var now = clock();
-  for (var i = clients.length - 1; i >= 0; i--) {
-    var c = clients[i];
+function broadcast(ev: GatewayEvent): void {
+  const s = JSON.stringify(ev);
+  const now = clock();
+  for (let i = clients.length - 1; i >= 0; i--) {
+    const c = clients[i];
     // a session that ended (logout, password change, expiry) hears nothing more
     if (!admin.checkSession(c.token, now)) close(c, 4401, 'session');
     else send(c, 1, s);
@@ -107,9 +109,9 @@ function broadcast(ev: any): void {
 }
 
 function tick(): void {
-  var now = clock();
-  for (var i = clients.length - 1; i >= 0; i--) {
-    var c = clients[i];
+  const now = clock();
+  for (let i = clients.length - 1; i >= 0; i--) {
+    const c = clients[i];
     if (!c.heard) close(c, 1001, 'silent');
     else if (!admin.checkSession(c.token, now)) close(c, 4401, 'session');
     else {
@@ -131,13 +133,13 @@ function message(c: Client, text: string): void {
 function receive(c: Client, data: string): void {
   c.heard = true;
   c.buf += data;
-  var f: any;
+  let f: Frame | number | null;
   while (c.open && (f = readFrame(c.buf, MAX_FRAME)) !== null) {
     if (isNum(f)) return close(c, f, '');
     c.buf = c.buf.substr(f.size);
-    if (f.op == 8) return close(c, 1000, '');
-    if (f.op == 9) send(c, 10, f.data);
-    else if (f.op == 1) message(c, f.data);
+    if (f.op === 8) return close(c, 1000, '');
+    if (f.op === 9) send(c, 10, f.data);
+    else if (f.op === 1) message(c, f.data);
   }
 }
 
@@ -152,24 +154,24 @@ function receive(c: Client, data: string): void {
  * `now`: the clock (seconds) the core's sessions use; `keepaliveMs`: the ping
  * period (30 s when not given), taken when the first client arrives.
  */
-export function handleWebSocket(req: HttpRequest, sock: any, core: AdminCore, token: string | null, now: () => number, keepaliveMs?: number): string {
-  var h = req.headers;
-  var key = h['sec-websocket-key'] || '';
-  if (req.method != 'GET' || key.length != 24 || (h['upgrade'] || '').toLowerCase().indexOf('websocket') < 0)
+export function handleWebSocket(req: HttpRequest, sock: EspruinoSocket, core: AdminCore, token: string | null, now: () => number, keepaliveMs?: number): string {
+  const h = req.headers;
+  const key = h['sec-websocket-key'] || '';
+  if (req.method !== 'GET' || key.length !== 24 || (h['upgrade'] || '').toLowerCase().indexOf('websocket') < 0)
     return refusal(400, 'bad_request', 'This address takes WebSocket connections only');
-  if (h['sec-websocket-version'] != '13') return refusal(426, 'bad_request', 'Only WebSocket version 13 is supported', { 'Sec-WebSocket-Version': '13' });
+  if (h['sec-websocket-version'] !== '13') return refusal(426, 'bad_request', 'Only WebSocket version 13 is supported', { 'Sec-WebSocket-Version': '13' });
   if (!sameOrigin(h)) return refusal(403, 'forbidden', 'Open the dashboard from the gateway itself: the page origin does not match its address');
   clock = now;
-  var ok = !!token && core.checkSession(token, clock());
+  const ok = !!token && core.checkSession(token, clock());
   if (ok && clients.length >= MAX_CLIENTS) return refusal(503, 'busy', 'Too many dashboards are open: close one, then reload');
-  var head = responseHead(101, {
+  const head = responseHead(101, {
     Upgrade: 'websocket',
     Connection: 'Upgrade',
     'Sec-WebSocket-Accept': btoa(E.toString(require('crypto').SHA1(key + GUID)) as string),
   });
   if (!ok) return head + closeFrame(4401, 'session');
   admin = core;
-  var c: Client = { sock: sock, token: '' + token, buf: '', queued: head.length, running: 0, heard: true, open: true };
+  const c: Client = { sock: sock, token: '' + token, buf: '', queued: head.length, running: 0, heard: true, open: true };
   clients.push(c);
   put(c, head);
   sock.on('data', function (d: string) {
