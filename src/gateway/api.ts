@@ -37,7 +37,7 @@ export interface Gateway {
   emit(ev: GatewayEvent): void;
   /** A message on one of the gateway's topics (connect requests, envelopes). */
   onMessage(topic: string, payload: string): void;
-  call(id: string, method: string, params: any, timeoutMs: number, done: CallDone): AdminError | undefined;
+  call(id: string, method: string, params: unknown, timeoutMs: number, done: CallDone): AdminError | undefined;
   /** `done` gets the refusal, or undefined once approved (at once on native crypto; stock firmware's keys take seconds). */
   approve(id: string, psk: string | undefined, o: ApproveOptions, done: (err: AdminError | undefined) => void): void;
   reject(id: string): AdminError | undefined;

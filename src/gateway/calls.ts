@@ -1,12 +1,12 @@
 // Gateway → device calls in flight (the admin's call console): each waits
 // for the device's sealed response until its deadline, which tick() checks;
 // a session that ends fails its calls at once. Sending is the core's job.
-import type { RpcId } from '../protocol/jsonrpc';
+import type { RpcId, RpcMessage } from '../protocol/jsonrpc';
 
 /** What a device answered to a gateway → device call. */
 export interface CallResult {
-  result?: any;
-  error?: any;
+  result?: unknown;
+  error?: RpcMessage['error'];
 }
 
 /** Called exactly once: with timedOut true (no answer, or the session ended), or with the answer. */
@@ -27,7 +27,7 @@ export interface Calls {
   nextId(): number;
   add(rpcId: number, dev: string, due: number, done: CallDone): void;
   /** A response from device `dev`: settles the call it answers, if that device's. */
-  answered(dev: string, rpcId: RpcId, message: any): void;
+  answered(dev: string, rpcId: RpcId, message: RpcMessage): void;
   /** The session of `dev` ended: its calls fail now. */
   endFor(dev: string): void;
   /** Fails the calls whose deadline has passed. */

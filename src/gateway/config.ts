@@ -83,7 +83,7 @@ export interface Broker {
 }
 
 /** "mqtt://host[:port]" or "mqtts://host[:port]" → {host, port, tls}; undefined when not of that form. */
-export function parseBrokerUrl(url: string): Broker | undefined {
+export function parseBrokerUrl(url: unknown): Broker | undefined {
   if (!isStr(url)) return undefined;
   const tls = url.indexOf('mqtts://') === 0;
   if (!tls && url.indexOf('mqtt://') !== 0) return undefined;
@@ -108,7 +108,7 @@ export function credentialProblem(cfg: Config): string | undefined {
 }
 
 /** A topic prefix: 1–64 of A-Z a-z 0-9 _ . - and inner '/' (no MQTT wildcards). */
-export function validPrefix(p: any): boolean {
+export function validPrefix(p: unknown): p is string {
   if (!isStr(p) || !p.length || p.length > 64) return false;
   if (p.charAt(0) === '/' || p.charAt(p.length - 1) === '/') return false;
   for (let i = 0; i < p.length; i++) {
@@ -122,7 +122,7 @@ function isIdChar(c: string): boolean {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c === '_' || c === '.' || c === '-';
 }
 
-function isWholeIn(v: any, range: number[]): boolean {
+function isWholeIn(v: unknown, range: number[]): v is number {
   return isNum(v) && v === Math.floor(v) && v >= range[0] && v <= range[1];
 }
 
@@ -130,27 +130,28 @@ function shortString(v: unknown, max: number): v is string {
   return isStr(v) && v.length <= max;
 }
 
-function credential(v: any): boolean {
+function credential(v: unknown): boolean {
   return shortString(v, 128);
 }
 
 // The plain fields: name → [check, what a good value is].
-const CREDENTIAL = [credential, 'a string of at most 128 characters']; // read-only, shared by three fields
-const FIELDS: { [k: string]: any[] } = {
+type FieldRule = [(v: unknown) => boolean, string];
+const CREDENTIAL: FieldRule = [credential, 'a string of at most 128 characters']; // read-only, shared by three fields
+const FIELDS: { [k: string]: FieldRule } = {
   broker: [
-    function (v: any) {
+    function (v: unknown) {
       return !!parseBrokerUrl(v);
     },
     'mqtt://host:port or mqtts://host:port',
   ],
   broker_ca: [
-    function (v: any) {
+    function (v: unknown) {
       return v === '' || (shortString(v, 6000) && /^[A-Za-z0-9+\/]+=*$/.test(v) && v.length % 4 === 0);
     },
     'the base64 of a DER certificate (openssl x509 -in ca.pem -outform der | base64 -w0), or ""',
   ],
   allow_plain_credentials: [
-    function (v: any) {
+    function (v: unknown) {
       return v === true || v === false;
     },
     'true or false',
@@ -160,19 +161,19 @@ const FIELDS: { [k: string]: any[] } = {
   console_password: CREDENTIAL,
   prefix: [validPrefix, '1-64 characters of A-Z a-z 0-9 _ . - and inner /'],
   admin: [
-    function (v: any) {
+    function (v: unknown) {
       return v === '' || isPasswordHash(v);
     },
     '"<iterations>:<salt hex>:<hash hex>"',
   ],
   offline_timeout: [
-    function (v: any) {
+    function (v: unknown) {
       return isWholeIn(v, [5, 86400]);
     },
     'whole seconds from 5 to 86400',
   ],
   telnet: [
-    function (v: any) {
+    function (v: unknown) {
       return v === 'off' || v === 'locked';
     },
     '"off" or "locked"',
@@ -184,14 +185,14 @@ const FIELDS: { [k: string]: any[] } = {
  * field. Returns the list of problems; a bad field leaves `cfg`'s value.
  * Unknown top-level fields are ignored (a newer file on an older gateway).
  */
-export function applyConfig(cfg: Config, src: any): string[] {
+export function applyConfig(cfg: Config, src: unknown): string[] {
   const errors: string[] = [];
   if (!isObject(src)) return ['the configuration is not a JSON object'];
   for (const k in src) {
     const v = src[k];
     const f = FIELDS.hasOwnProperty(k) ? FIELDS[k] : undefined;
     if (f) {
-      if (f[0](v)) (cfg as any)[k] = v;
+      if (f[0](v)) (cfg as unknown as { [k: string]: unknown })[k] = v;
       else errors.push(k + ' must be ' + f[1]);
     } else if (k === 'wifi') {
       if (isObject(v) && shortString(v.ssid, 32) && shortString(v.password || '', 64)) cfg.wifi = { ssid: v.ssid, password: (v.password as string) || '' };
@@ -202,7 +203,7 @@ export function applyConfig(cfg: Config, src: any): string[] {
         for (const n in v) {
           const range = LIMIT_RANGES.hasOwnProperty(n) ? LIMIT_RANGES[n] : undefined;
           if (!range) errors.push('limits.' + n + ' is not a known limit');
-          else if (isWholeIn(v[n], range)) (cfg.limits as any)[n] = v[n];
+          else if (isWholeIn(v[n], range)) (cfg.limits as unknown as { [k: string]: unknown })[n] = v[n];
           else errors.push('limits.' + n + ' must be a whole number from ' + range[0] + ' to ' + range[1]);
         }
     }
@@ -214,7 +215,7 @@ export function applyConfig(cfg: Config, src: any): string[] {
 export function parseConfig(text: string | undefined): { cfg: Config; errors: string[] } {
   const cfg = defaultConfig();
   if (text === undefined || text === '') return { cfg: cfg, errors: [] };
-  let src: any;
+  let src: unknown;
   try {
     src = JSON.parse(text);
   } catch (e) {
@@ -229,7 +230,7 @@ export function configText(cfg: Config): string {
 }
 
 /** What the admin API shows: credentials are write-only. */
-export function publicConfig(cfg: Config): any {
+export function publicConfig(cfg: Config) {
   return {
     broker: cfg.broker,
     broker_ca_set: cfg.broker_ca !== '',

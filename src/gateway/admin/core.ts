@@ -17,6 +17,9 @@ import type { DeviceView, GatewayStatus, SecurityReport } from './wire';
 
 export const VERSION = '1.0.0';
 
+/** A method's params: a JSON object as received, each field checked where it is used. */
+type Params = { [k: string]: unknown };
+
 export interface AdminEnv {
   gw: Gateway;
   crypto: Crypto;
@@ -29,7 +32,7 @@ export interface AdminEnv {
   /** Applies changed broker settings (reconnects MQTT). */
   brokerChanged(): void;
   mqttConnected(): boolean;
-  memory(): any;
+  memory(): GatewayStatus['memory'];
 }
 
 const SETTABLE = ',broker,broker_ca,allow_plain_credentials,username,password,prefix,offline_timeout,limits,';
@@ -44,7 +47,7 @@ function bad(message: string): AdminError {
   return adminError(400, 'bad_request', message);
 }
 
-function isMethodName(m: any): boolean {
+function isMethodName(m: unknown): m is string {
   if (!isStr(m) || !m.length || m.length > 64) return false;
   for (let i = 0; i < m.length; i++) {
     const c = m.charCodeAt(i);
@@ -76,12 +79,12 @@ export function pendingKey(d: DeviceView | undefined): string {
 export function createAdminCore(a: AdminEnv): AdminCore {
   const gw = a.gw;
 
-  function done(reply: AdminReply, r: AdminError | undefined, result: any): void {
+  function done(reply: AdminReply, r: AdminError | undefined, result: unknown): void {
     if (r) reply(r);
     else reply(null, result);
   }
 
-  function password(p: any, reply: AdminReply): void {
+  function password(p: Params, reply: AdminReply): void {
     if (!isStr(p.old) || !isStr(p.new)) return reply(bad('Send {"old":"…","new":"…"}.'));
     if (p.new.length < 8 || p.new.length > 128) return reply(bad('Password: 8-128 characters.'));
     if (!checkPassword(a.kdf, a.crypto, p.old, a.cfg.admin)) return reply(adminError(403, 'forbidden', 'The old password is wrong.'));
@@ -96,7 +99,7 @@ export function createAdminCore(a: AdminEnv): AdminCore {
     reply(null, { ok: true });
   }
 
-  function setConfig(p: any, reply: AdminReply): void {
+  function setConfig(p: Params, reply: AdminReply): void {
     for (const k in p) if (!contains(SETTABLE, ',' + k + ',')) return reply(bad(k + ' cannot be set here; these can:' + SETTABLE.split(',').join(' ')));
     const before = configText(a.cfg);
     const dry = JSON.parse(before); // a dry run on a copy
@@ -118,7 +121,7 @@ export function createAdminCore(a: AdminEnv): AdminCore {
     reply(null, publicConfig(cfg));
   }
 
-  function deviceCall(id: string, p: any, reply: AdminReply): void {
+  function deviceCall(id: string, p: Params, reply: AdminReply): void {
     if (!isMethodName(p.method)) return reply(bad('method: ' + METHOD_NAME));
     if (p.params !== undefined && (typeof p.params !== 'object' || p.params === null)) return reply(bad('params: an object or array.'));
     const t = p.timeout_ms === undefined ? 5000 : p.timeout_ms;
@@ -130,7 +133,7 @@ export function createAdminCore(a: AdminEnv): AdminCore {
     if (r) reply(r);
   }
 
-  function deviceList(): any[] {
+  function deviceList(): (DeviceView | undefined)[] {
     const ids = gw.deviceIds();
     const list = [];
     for (let i = 0; i < ids.length; i++) list.push(gw.device(ids[i]));
@@ -142,13 +145,13 @@ export function createAdminCore(a: AdminEnv): AdminCore {
    * the pending one, or nothing happens (409 key_changed). A PSK that is easy
    * to guess is accepted but marked (psk_weak).
    */
-  function approve(id: string, p: any, reply: AdminReply): void {
+  function approve(id: string, p: Params, reply: AdminReply): void {
     if (p.psk !== undefined && p.psk !== null && (!isStr(p.psk) || p.psk.length > 256)) return reply(bad('psk: at most 256 characters.'));
     if (p.pubkey !== undefined && !isHex(p.pubkey, 64)) return reply(bad('pubkey: the 64 hex digits of the key you compared.'));
     const waiting = pendingKey(gw.device(id));
     if (waiting && p.pubkey !== undefined && p.pubkey.toLowerCase() !== waiting)
       return reply(adminError(409, 'key_changed', 'The device sent another key since you looked: compare the new fingerprint, then approve again.'));
-    const psk: string | undefined = p.psk || undefined;
+    const psk = (p.psk as string | null | undefined) || undefined;
     gw.approve(id, psk, { pskWeak: !!psk && isWeakPsk(psk) }, function (err) {
       done(reply, err, gw.device(id));
     });
@@ -167,8 +170,8 @@ export function createAdminCore(a: AdminEnv): AdminCore {
     return report;
   }
 
-  function call(method: string, params: any, reply: AdminReply): void {
-    const p = isObject(params) ? params : {};
+  function call(method: string, params: unknown, reply: AdminReply): void {
+    const p: Params = isObject(params) ? params : {};
     switch (method) {
       case 'devices.list':
         return reply(null, deviceList());

@@ -34,7 +34,7 @@ export function hashPassword(kdf: Kdf, crypto: Crypto, password: string): string
 const MAX_ITERATIONS = 100000; // a hash that would block the board for minutes is not one of ours
 
 /** The stored form: "<iterations>:<salt>:<hash>", or the older "<salt>:<hash>". */
-export function isPasswordHash(s: any): boolean {
+export function isPasswordHash(s: unknown): boolean {
   if (!isStr(s)) return false;
   const p = s.split(':');
   const salt = p[p.length - 2];

@@ -35,14 +35,14 @@ export interface ApproveOptions {
   pskWeak: boolean;
 }
 
-export type AdminReply = (err: AdminError | null, result?: any) => void;
+export type AdminReply = (err: AdminError | null, result?: unknown) => void;
 
 export interface AdminCore {
   /**
    * The methods of the route table (http/routes.ts), e.g. "device.approve" {device_id, psk?, pubkey?}.
    * Unknown method → {status:404, code:"not_found"}; bad params → {status:400, code:"bad_request"}.
    */
-  call(method: string, params: any, reply: AdminReply): void;
+  call(method: string, params: unknown, reply: AdminReply): void;
   /**
    * When the client at address `client` ("" when unknown) may try a password: 0 now,
    * n > 0 in n seconds (its turn is reserved: call login then), or 429 "rate_limited".
