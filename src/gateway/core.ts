@@ -106,7 +106,7 @@ export function createGateway(env: GatewayEnv): Gateway {
 
   // ---- admin operations on devices
 
-  function call(id: string, method: string, params: any, timeoutMs: number, done: CallDone): AdminError | undefined {
+  function call(id: string, method: string, params: unknown, timeoutMs: number, done: CallDone): AdminError | undefined {
     const h = reg.record(id);
     if (!h && !reg.request(id)) return unknown(id);
     if (!h || !hasSession(h)) return conflict(id, ' has no session.');

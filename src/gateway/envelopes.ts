@@ -136,8 +136,9 @@ export function createEnvelopes(cx: Context): Envelopes {
           emit: cx.emit,
         }),
       );
-    } catch (e: any) {
-      text = e && isNum(e.code) ? errorText(rid, e.code, e.message) : errorText(rid, INTERNAL_ERROR, 'internal error');
+    } catch (e) {
+      const err = e as { code?: unknown; message: string } | undefined; // rpcError(code, message), or anything thrown
+      text = err && isNum(err.code) ? errorText(rid, err.code, err.message) : errorText(rid, INTERNAL_ERROR, 'internal error');
     }
     answer(text);
   }

@@ -48,7 +48,7 @@ function whenRadioOn(cfg: Config, next: () => void): void {
     };
     if (cfg.wifi.ssid) {
       setTimeout(go, WIFI_WAIT_MS);
-      wifi.connect(cfg.wifi.ssid, { password: cfg.wifi.password }, function (err: any) {
+      wifi.connect(cfg.wifi.ssid, { password: cfg.wifi.password }, function (err: unknown) {
         if (err) console.log('wifi: ' + err);
         else sntp();
         go();
@@ -73,7 +73,7 @@ function boot(): void {
   });
 }
 
-function start(storage: any, cfg: Config): void {
+function start(storage: EspruinoStorage, cfg: Config): void {
   const crypto = deviceCrypto();
   const kdf = firmwareKdf();
 

@@ -4,6 +4,7 @@
 import { isNum, isObject, isStr } from '../protocol/bytes';
 import { INVALID_PARAMS } from '../protocol/constants';
 import type { GatewayEvent } from './admin/wire';
+import type { Telemetry } from './records';
 
 export interface MethodContext {
   deviceId: string;
@@ -12,11 +13,11 @@ export interface MethodContext {
   /** time_set: whether `at` is real Unix time */
   timeSet: boolean;
   /** the device's telemetry map (key → [value, at]), created on first use */
-  telemetry(): any;
+  telemetry(): Telemetry;
   emit(ev: GatewayEvent): void;
 }
 
-export type DeviceMethod = (params: any, ctx: MethodContext) => any;
+export type DeviceMethod = (params: unknown, ctx: MethodContext) => unknown;
 
 export function rpcError(code: number, message: string): { code: number; message: string } {
   return { code: code, message: message };
@@ -27,11 +28,11 @@ const MAX_KEY = 32;
 const MAX_TEXT = 64;
 const MAX_LOG = 256;
 
-function report(params: any, ctx: MethodContext): any {
+function report(params: unknown, ctx: MethodContext): unknown {
   if (!isObject(params)) throw rpcError(INVALID_PARAMS, 'report takes an object of readings');
   const tel = ctx.telemetry();
   let n = Object.keys(tel).length;
-  const values: any = {};
+  const values: { [key: string]: unknown } = {};
   for (const k in params) {
     const v = params[k];
     const ok = isNum(v) || typeof v === 'boolean' || v === null || (isStr(v) && v.length <= MAX_TEXT);
@@ -50,11 +51,11 @@ function report(params: any, ctx: MethodContext): any {
   return true;
 }
 
-function log(params: any, ctx: MethodContext): any {
+function log(params: unknown, ctx: MethodContext): unknown {
   const level = isObject(params) ? params.level : undefined;
-  if ((level !== 'info' && level !== 'warn' && level !== 'error') || !isStr(params.msg))
+  if ((level !== 'info' && level !== 'warn' && level !== 'error') || !isStr((params as { msg?: unknown }).msg))
     throw rpcError(INVALID_PARAMS, 'log takes {"level":"info"|"warn"|"error","msg":"…"}');
-  ctx.emit({ type: 'log', device_id: ctx.deviceId, level: level, msg: params.msg.substr(0, MAX_LOG), at: ctx.at });
+  ctx.emit({ type: 'log', device_id: ctx.deviceId, level: level, msg: (params as { msg: string }).msg.substr(0, MAX_LOG), at: ctx.at });
   return true;
 }
 

@@ -40,7 +40,7 @@ export interface Cold {
 }
 
 /** The last value of each telemetry key: key → [value, Unix seconds]. */
-export type Telemetry = { [key: string]: [any, number] };
+export type Telemetry = { [key: string]: [unknown, number] };
 
 /**
  * What RAM keeps per registered device: what every message needs. Fields a
@@ -105,7 +105,7 @@ export function newHot(c: Cold, mono: number): Hot {
   h.s = c.s;
   // an ordinary string: E.toString would make a flat one, and the two
   // substr calls per message (sessionKeys) are slow on those in Espruino
-  h.k = c.k ? String.fromCharCode.apply(null, fromHex(c.k) as any) : '';
+  h.k = c.k ? String.fromCharCode.apply(null, fromHex(c.k) as unknown as number[]) : '';
   h.g = c.g.substr(0, 8);
   if (c.a) setAllowList(h, c.a);
   h.bt = mono;

@@ -58,7 +58,7 @@ export function createRegistry(storage: StorageLike): Registry {
 
   function load(mono: number): void {
     const body = regFile.read();
-    let state: any = {};
+    let state: { [id: string]: [number, number, number, string] } = {}; // id → [r, R, w, g]
     const sbody = stateFile.read();
     if (sbody)
       try {

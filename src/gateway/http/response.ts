@@ -30,7 +30,7 @@ export function responseHead(status: number, headers: { [h: string]: string }): 
 }
 
 /** The whole text of a JSON answer that closes the connection. */
-export function jsonResponse(status: number, obj: any, extra?: { [h: string]: string }): string {
+export function jsonResponse(status: number, obj: unknown, extra?: { [h: string]: string }): string {
   const body = stringifyJson(obj); // UTF-8 text stays raw bytes
   const h = extra || {};
   h['Content-Type'] = 'application/json';

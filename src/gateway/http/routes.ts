@@ -6,9 +6,9 @@ import { adminError } from '../admin/types';
 import type { AdminCore, AdminError } from '../admin/types';
 import type { HttpRequest } from './request';
 
-export type RouteReply = (status: number, body: any, headers?: { [h: string]: string }) => void;
+export type RouteReply = (status: number, body: unknown, headers?: { [h: string]: string }) => void;
 
-export function errorBody(e: AdminError): any {
+export function errorBody(e: AdminError): { error: { code: string; message: string } } {
   return { error: { code: e.code, message: e.message } };
 }
 
@@ -97,7 +97,7 @@ export function crossSiteRefusal(req: HttpRequest): AdminError | undefined {
  * empty), `token` the session token, `client` the client's address ("" when
  * unknown), `now` the sessions' clock in seconds.
  */
-export function route(core: AdminCore, req: HttpRequest, body: any, token: string | null, client: string, now: () => number, reply: RouteReply): void {
+export function route(core: AdminCore, req: HttpRequest, body: unknown, token: string | null, client: string, now: () => number, reply: RouteReply): void {
   function fail(e: AdminError): void {
     const h: { [h: string]: string } = {};
     if (e.retry_after && e.status !== 401) h['Retry-After'] = String(e.retry_after);
@@ -106,7 +106,7 @@ export function route(core: AdminCore, req: HttpRequest, body: any, token: strin
   const method = req.method;
   const path = req.path;
   const p = path.split('/'); // "", "api", ...
-  const params = isObject(body) ? body : {};
+  const params: { [k: string]: unknown } = isObject(body) ? body : {};
   if (p[1] !== 'api') return fail(notFound(path));
   const crossSite = crossSiteRefusal(req);
   if (crossSite) return fail(crossSite);
@@ -116,8 +116,8 @@ export function route(core: AdminCore, req: HttpRequest, body: any, token: strin
     if (method !== 'POST') return fail(WRONG_METHOD);
     if (!isStr(params.password)) return fail(adminError(400, 'bad_request', 'Send {"password":"…"}.'));
     const check = function (): void {
-      const r: any = core.login(params.password as string, now(), client);
-      if (r.token === undefined) return fail(r);
+      const r = core.login(params.password as string, now(), client);
+      if (!('token' in r)) return fail(r);
       reply(200, { token: r.token }, { 'Set-Cookie': 'session=' + r.token + '; HttpOnly; SameSite=Strict; Path=/; Max-Age=' + r.max_age });
     };
     // after repeated failures from this client its checks are spaced out (admin API slow-down)

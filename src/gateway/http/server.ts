@@ -49,9 +49,9 @@ export interface HttpOptions {
 }
 
 interface Conn {
-  sock: any;
+  sock: EspruinoSocket;
   buf: string;
-  timer: any;
+  timer: number | undefined;
   state: number;
   client: string;
   /** getTime() after which a lingering connection closes whatever the client does */
@@ -73,7 +73,7 @@ function stopTimer(c: Conn): void {
   c.timer = undefined;
 }
 
-export function startHttp(port: number, o: HttpOptions): any {
+export function startHttp(port: number, o: HttpOptions): { listen(port: number): void } {
   const conns: Conn[] = [];
   let overflow = 0;
   const storage = require('Storage');
@@ -117,7 +117,7 @@ export function startHttp(port: number, o: HttpOptions): any {
     later(c, LINGER_MS, close);
   }
 
-  function fail(c: Conn, status: number, code: string, message: string, extra?: any): void {
+  function fail(c: Conn, status: number, code: string, message: string, extra?: { [h: string]: string }): void {
     answer(c, jsonResponse(status, { error: { code: code, message: message } }, extra));
   }
 
@@ -128,7 +128,7 @@ export function startHttp(port: number, o: HttpOptions): any {
     if (!page) return fail(c, 404, 'not_found', 'No dash.html.gz in flash.');
     const size = page.length;
     const tag = pageTag(page);
-    const headers: any = { ETag: tag, 'Cache-Control': 'no-cache', Connection: 'close', 'X-Frame-Options': 'DENY', 'X-Content-Type-Options': 'nosniff' };
+    const headers: { [h: string]: string } = { ETag: tag, 'Cache-Control': 'no-cache', Connection: 'close', 'X-Frame-Options': 'DENY', 'X-Content-Type-Options': 'nosniff' };
     if (req.headers['if-none-match'] === tag) {
       headers['Content-Length'] = '0';
       return answer(c, responseHead(304, headers));
@@ -170,10 +170,11 @@ export function startHttp(port: number, o: HttpOptions): any {
     }
     // parseJson: \u escapes of non-ASCII become UTF-8 bytes, as raw text
     // would, so a PSK or password hashes the same however it was sent
-    const body: any = req.body.length ? parseJson(req.body) : undefined;
+    // any JSON value: route() checks it; here only a call's timeout_ms is read, for the deadline
+    const body = (req.body.length ? parseJson(req.body) : undefined) as { timeout_ms: number } | null | undefined;
     if (req.body.length && body === undefined) return fail(c, 400, 'bad_request', 'The body is not valid JSON.');
     // a device call waits for the device: give it its own deadline
-    if (path.substr(path.length - 5) === '/call') later(c, CALL_GRACE_MS + ((body && body.timeout_ms) > 0 ? Math.min(body.timeout_ms, 60000) : 5000), expired);
+    if (path.substr(path.length - 5) === '/call') later(c, CALL_GRACE_MS + (((body && body.timeout_ms) as number) > 0 ? Math.min((body as { timeout_ms: number }).timeout_ms, 60000) : 5000), expired);
     else if (path.substr(path.length - 8) === '/approve') later(c, APPROVE_MS, expired);
     try {
       route(o.core, req, body, token, c.client, o.now, function (status, obj, headers) {
@@ -198,7 +199,7 @@ export function startHttp(port: number, o: HttpOptions): any {
 
   // Over the cap: a 503 for the first request bytes, then closed; the
   // connection is cut after OVERFLOW_MS whatever the client does.
-  function refuseBusy(sock: any): void {
+  function refuseBusy(sock: EspruinoSocket): void {
     if (overflow >= OVERFLOW) return abortSocket(sock);
     overflow++;
     let answered = false;
@@ -219,7 +220,7 @@ export function startHttp(port: number, o: HttpOptions): any {
     });
   }
 
-  const server = require('net').createServer(function (sock: any) {
+  const server = require('net').createServer(function (sock) {
     const lim = o.limits();
     if (conns.length >= lim.http_conns) return refuseBusy(sock);
     const c: Conn = { sock: sock, buf: '', timer: undefined, state: READING, client: clientAddress(sock), until: 0 };

@@ -6,11 +6,11 @@
  * firmware's socket loop (libs/network/socketserver.c) closes a connection
  * whose `clsNow` field is set on its next pass, firing 'close' as usual.
  */
-export function abortSocket(sock: any): void {
+export function abortSocket(sock: EspruinoSocket): void {
   sock.clsNow = true;
 }
 
-let gatewayNet: any; // the custom firmware's GatewayNet library, null without it
+let gatewayNet: EspruinoModules['GatewayNet'] | null | undefined; // the custom firmware's GatewayNet library, null without it
 
 /**
  * The client's IPv4 address ("192.168.1.20"), or "" when the firmware cannot
@@ -18,7 +18,7 @@ let gatewayNet: any; // the custom firmware's GatewayNet library, null without i
  * the custom firmware's GatewayNet.peer (native/jswrap_gateway_net.c) knows
  * it. The login back-off is kept per address; without one, all clients share one.
  */
-export function clientAddress(sock: any): string {
+export function clientAddress(sock: EspruinoSocket): string {
   if (gatewayNet === undefined)
     try {
       gatewayNet = require('GatewayNet');
