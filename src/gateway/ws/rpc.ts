@@ -24,7 +24,7 @@ export function runRequest(core: AdminCore, text: string, busy: boolean, respond
     respond(errorText(null, PARSE_ERROR, 'Parse error: send one JSON-RPC 2.0 object per message'));
     return;
   }
-  const id = (m && typeof m === 'object' ? m.id : null) as RpcId | null | undefined;
+  const id = (m && typeof m === 'object' ? m.id : null) as RpcId | null | undefined; // checked just below
   const notification = id === undefined;
   if (
     !m || typeof m !== 'object' || m.jsonrpc !== '2.0' || !isStr(m.method) ||
