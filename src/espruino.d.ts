@@ -24,6 +24,10 @@ interface EspruinoStorage {
   readJSON(name: string, noExceptions: boolean): unknown;
   writeJSON(name: string, data: unknown): boolean;
   list(pattern?: RegExp): string[];
+  /** Bytes left without compacting. */
+  getFree(): number;
+  /** Moves the live files together (not power-cut safe: docs/espruino.md). */
+  compact(): void;
 }
 
 /** The built-in modules by name, as far as the firmware uses them. */
