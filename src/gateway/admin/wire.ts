@@ -13,6 +13,8 @@ export const SECURITY_REASONS = [
   'psk proof',
   'not allowed',
   'rate limited',
+  'unopened',
+  'evicted',
 ];
 
 /** A device's status as the admin sees it. */
