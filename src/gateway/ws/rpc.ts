@@ -25,7 +25,7 @@ export function runRequest(core: AdminCore, text: string, busy: boolean, respond
   var id = m && typeof m == 'object' ? m.id : null;
   var notification = id === undefined;
   if (
-    !m || typeof m != 'object' || m.jsonrpc != '2.0' || !isStr(m.method) ||
+    !m || typeof m != 'object' || m.jsonrpc !== '2.0' || !isStr(m.method) ||
     (!notification && id !== null && !isNum(id) && !isStr(id))
   ) {
     respond(errorText(null, INVALID_REQUEST, 'Invalid request: send {"jsonrpc":"2.0","id":1,"method":"status"}'));
