@@ -205,6 +205,7 @@ export function createGateway(env: GatewayEnv): Gateway {
   function tick(): void {
     const mono = env.mono();
     calls.expire(mono);
+    envelopes.prune(mono);
     reg.eachRecord(function (id, h) {
       if (statusOf(h) === 'authorized' && mono - lastAuthenticAt(h) > cfg.offline_timeout) {
         setStatus(h, 'offline');

@@ -18,12 +18,7 @@ import type { AdminError } from './admin/types';
 import type { Context } from './context';
 import { createKeyMaker } from './key-maker';
 import { carryOver, hasSession, lastConnectAt, newHot, noteConnect } from './records';
-import type { Cold } from './records';
-
-/** A full pending table gives up entries idle this long (seconds). */
-const PENDING_STALE_S = 60;
-/** Unknown ids refused lately, remembered for the connect rate limit. */
-const REFUSED_RING = 16;
+import type { Cold, Hot } from './records';
 
 export interface Enrollment {
   /** A payload from P/connect/request. */
@@ -52,7 +47,6 @@ export interface Enrollment {
 export function createEnrollment(cx: Context): Enrollment {
   const { env, reg, wall, security, changed } = cx;
   const crypto = env.crypto;
-  const refused: [string, number][] = []; // [id, mono] of unknown ids refused lately
   const keyMaker = createKeyMaker(crypto);
   const making: { [key: string]: boolean } = {}; // '#' + id: a session's keys are being made
 
@@ -71,26 +65,30 @@ export function createEnrollment(cx: Context): Enrollment {
     const mono = env.mono();
     const h = reg.record(id);
     const p = reg.request(id);
-    const last = h ? lastConnectAt(h) : p ? p.m : refusedAt(id);
-    if (last >= 0 && mono - last < lim.connect_s) return security('rate limited', id);
-    if (h) noteConnect(h, mono);
+    const c = h && hasSession(h) ? (reg.cold(id) as Cold) : undefined;
     const reply = function (text: string): void {
       cx.sendPlain(id, text, 0);
     };
+    // A PSK session: the proof first, and only a valid one is charged to the
+    // id's connect rate, so forged requests cannot keep the device out.
+    // Without a PSK nothing tells the device from anyone else: every request
+    // is charged (the rate is then the only brake on the work they cause).
+    if (c && c.p && !checkPskProof(crypto, fromHex(c.p) as Uint8Array, q)) {
+      security('psk proof', id);
+      return reply(connectErrorText(q.id, 'psk proof missing or wrong'));
+    }
+    const last = h ? lastConnectAt(h) : p ? p.m : -1;
+    if (last >= 0 && mono - last < lim.connect_s) return security('rate limited', id);
+    if (h) noteConnect(h, mono);
 
-    if (h && hasSession(h)) {
-      const c = reg.cold(id) as Cold;
+    if (c) {
       if (c.p) {
-        if (!checkPskProof(crypto, fromHex(c.p) as Uint8Array, q)) {
-          security('psk proof', id);
-          return reply(connectErrorText(q.id, 'psk proof missing or wrong'));
-        }
         if (q.pubkey === c.pk) return reply(connectApprovedText(q.id, approval(id, c)));
         // a PSK holder with a new key: a new session, no admin needed (the
         // reply follows when its keys are made; meanwhile requests get none)
         if (making['#' + id]) return;
         return newSession(id, q.pubkey, q.name || c.n, c.p, !!c.w, c.a, function () {
-          return reg.record(id) === h && hasSession(h);
+          return reg.record(id) === h && hasSession(h as Hot);
         }, function (err, n) {
           reply(n ? connectApprovedText(q.id, approval(id, n)) : connectErrorText(q.id, 'request refused'));
           if (n) changed(id);
@@ -105,11 +103,7 @@ export function createEnrollment(cx: Context): Enrollment {
       }
       // no PSK and a new key: the admin decides; the old session keeps working
     }
-    if (!p && !roomForPending(mono)) {
-      security('rate limited', id);
-      rememberRefused(id, mono);
-      return reply(connectErrorText(q.id, 'request refused: too many pending requests'));
-    }
+    if (!p) makeRoom();
     reg.addPending(id, {
       pk: q.pubkey,
       n: q.name !== undefined ? q.name : p ? p.n : '',
@@ -121,37 +115,22 @@ export function createEnrollment(cx: Context): Enrollment {
     if (!p || p.pk !== q.pubkey) changed(id);
   }
 
-  // A full table makes room by giving up its oldest entry idle for PENDING_STALE_S.
-  function roomForPending(mono: number): boolean {
-    if (reg.pendingCount() < env.cfg.limits.pending) return true;
-    let oldest = '';
-    let oldestAt = 0;
-    reg.eachRequest(function (id, e) {
-      if (mono - e.m > PENDING_STALE_S && (!oldest || e.m < oldestAt)) {
-        oldest = id;
-        oldestAt = e.m;
-      }
-    });
-    if (!oldest) return false;
-    reg.dropPending(oldest);
-    if (reg.record(oldest)) changed(oldest);
-    else cx.removed(oldest);
-    return true;
-  }
-
-  function refusedAt(id: string): number {
-    for (let i = 0; i < refused.length; i++) if (refused[i][0] === id) return refused[i][1];
-    return -1;
-  }
-
-  function rememberRefused(id: string, mono: number): void {
-    for (let i = 0; i < refused.length; i++)
-      if (refused[i][0] === id) {
-        refused[i][1] = mono;
-        return;
-      }
-    if (refused.length >= REFUSED_RING) refused.shift();
-    refused.push([id, mono]);
+  // A full pending table gives up its oldest entries (first come, first to
+  // go; counted), so ids that keep refreshing cannot hold it: a new request
+  // always gets in, and stays until `pending` newer ones came. The table
+  // lists its entries in the order they came (property order, which a
+  // refresh keeps, in V8 and Espruino alike).
+  function makeRoom(): void {
+    while (reg.pendingCount() >= env.cfg.limits.pending) {
+      let oldest = '';
+      reg.eachRequest(function (id) {
+        if (!oldest) oldest = id;
+      });
+      reg.dropPending(oldest);
+      security('evicted', oldest);
+      if (reg.record(oldest)) changed(oldest);
+      else cx.removed(oldest);
+    }
   }
 
   function newSession(

@@ -9,7 +9,10 @@ import {
   METHOD_NOT_ALLOWED,
   METHOD_NOT_FOUND,
   RATE_LIMITED,
+  STEP_BAD_CIPHERTEXT,
+  STEP_BAD_HMAC,
   STEP_NOT_JSONRPC,
+  STEP_UNKNOWN_DEVICE,
 } from '../protocol/constants';
 import { nextNonce } from '../protocol/counter';
 import { DEVICE_TO_GATEWAY, GATEWAY_TO_DEVICE, openEnvelope, sealEnvelope } from '../protocol/envelope';
@@ -35,6 +38,7 @@ import {
   telemetry,
 } from './records';
 import type { Hot } from './records';
+import { createStrikes } from './strikes';
 
 /** Send nonces reserved on flash per state write. */
 const SEND_RESERVE = 1000;
@@ -50,6 +54,8 @@ export interface Envelopes {
    * read back for the HMAC.
    */
   seal(id: string, h: Hot, text: string, qos?: number, answerTo?: RpcId): boolean;
+  /** Once a second: forgets the marks of devices that behave again (strikes.ts). */
+  prune(mono: number): void;
 }
 
 export function createEnvelopes(cx: Context): Envelopes {
@@ -57,10 +63,13 @@ export function createEnvelopes(cx: Context): Envelopes {
   const { crypto, cfg } = env;
   /** 16 random bytes, new at each boot (§6) */
   const echo = toHex(crypto.randomBytes(ECHO_BYTES));
+  const strikes = createStrikes();
 
+  // A device over its failure budget has no session for a while: its
+  // envelopes stop at step 2, before the AEAD (counted apart in received).
   function session(id: string): PeerSession | undefined {
     const h = reg.record(id);
-    return h && hasSession(h) ? { keys: sessionKeys(h), highNonce: highNonceFromDevice(h) } : undefined;
+    return h && hasSession(h) && !strikes.blocked(id, env.mono()) ? { keys: sessionKeys(h), highNonce: highNonceFromDevice(h) } : undefined;
   }
 
   function received(payload: string): void {
@@ -72,7 +81,10 @@ export function createEnvelopes(cx: Context): Envelopes {
     });
     if (r.ok) return run(r);
     const id = r.deviceId || '';
-    if (r.step !== STEP_NOT_JSONRPC) return security(r.reason, id);
+    const step = r.step;
+    if (step === STEP_UNKNOWN_DEVICE && strikes.blocked(id, env.mono())) return security('unopened', id);
+    if (step === STEP_BAD_CIPHERTEXT || step === STEP_BAD_HMAC) strikes.failed(id, env.mono());
+    if (step !== STEP_NOT_JSONRPC) return security(r.reason, id);
     // authentic, but not JSON-RPC: record the nonce, answer with the error
     const h = reg.record(id) as Hot;
     authentic(id, h, r.highNonce as number);
@@ -112,7 +124,9 @@ export function createEnvelopes(cx: Context): Envelopes {
     const lim = cfg.limits;
     if (!takeToken(h, env.mono(), lim.rate, lim.burst)) {
       security('rate limited', id);
-      return answer(errorText(rid, RATE_LIMITED, 'rate limited'));
+      // one −32003 a second at most: each reply burns a nonce, now and then a flash write
+      if (kind === 'request' && strikes.mayRefuse(id, env.mono())) answer(errorText(rid, RATE_LIMITED, 'rate limited'));
+      return;
     }
     const method = r.method;
     if (!allows(h, method)) {
@@ -169,5 +183,5 @@ export function createEnvelopes(cx: Context): Envelopes {
     return cx.sendPlain(id, sealed, qos || 0);
   }
 
-  return { received: received, seal: seal };
+  return { received: received, seal: seal, prune: strikes.prune };
 }

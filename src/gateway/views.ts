@@ -33,6 +33,7 @@ export function deviceView(reg: Registry, id: string): DeviceView | undefined {
     counters: h ? counters(h) : { rx: 0, tx: 0, dropped: 0 },
   };
   if (d.key_change_pending) d.pending_pubkey = (p as Pending).pk;
+  if (p) d.psk_proof = !!p.pr;
   return d;
 }
 

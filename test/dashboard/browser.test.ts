@@ -148,12 +148,25 @@ test('log in with the keyboard alone; a device asking to enroll appears without 
 
 test('approve with a PSK: the device becomes authorized and its telemetry moves', async () => {
   const card = laptop.locator('form.pending', { hasText: 'kitchen-1' });
-  await card.getByLabel('Pre-shared key (optional)').fill(PSK);
-  await card.getByRole('button', { name: 'Approve for Kitchen' }).click();
+  const field = card.getByLabel('Pre-shared key');
+  // the proposal: 128 random bits, as the device config takes them; not weak, so no warning
+  const proposed = await field.inputValue();
+  assert.match(proposed, /^[0-9a-f]{4}(-[0-9a-f]{4}){7}$/);
+  await card.getByRole('button', { name: 'New random PSK' }).click();
+  assert.match(await field.inputValue(), /^[0-9a-f]{4}(-[0-9a-f]{4}){7}$/);
+  assert.is.not(await field.inputValue(), proposed);
+  assert.is(await card.getByRole('alert').count(), 0, 'no warning');
+  await card.getByRole('button', { name: 'Approve for Kitchen' }).waitFor();
+  // the device holds a PSK of its own, an easy one: the warning comes as it is typed
+  await field.fill(PSK);
+  await card.getByRole('alert').filter({ hasText: 'easy to guess' }).waitFor();
+  await shoot('pending-weak-psk', '#/');
+  await card.getByRole('button', { name: 'Approve with a weak PSK for Kitchen' }).click();
   const row = laptop.locator('table.devices tr', { hasText: 'kitchen-1' });
   await row.locator('.badge', { hasText: 'authorized' }).waitFor();
   assert.is(await row.locator('td[data-l="PSK"]').textContent(), 'yes');
   await card.waitFor({ state: 'detached' });
+  assert.is((await gw.admin.ok('GET', '/api/devices/kitchen-1')).psk_weak, true);
 
   await row.getByRole('link', { name: 'Kitchen' }).click();
   await laptop.getByRole('heading', { name: /Kitchen/ }).waitFor();
@@ -214,7 +227,12 @@ test('a key change on an approved device is shown as such, with the new fingerpr
     assert.is(await card.locator('code.fp').textContent(), deviceFingerprint(jsCrypto, fromHex(dev.pub)!), 'the new key');
     await row.locator('.badge', { hasText: 'key change' }).waitFor();
     await shoot('key-change', '#/');
-    await card.getByRole('button', { name: 'Approve new key for Porch' }).click();
+    // no PSK proof came: approving takes the explicit "No PSK" choice
+    await card.getByText('This device sent no PSK proof').waitFor();
+    assert.is(await card.getByRole('button', { name: /^Approve/ }).getAttribute('aria-label'), 'Approve new key for Porch');
+    await card.getByLabel('No PSK').check();
+    assert.is(await card.getByLabel('Pre-shared key').isDisabled(), true);
+    await card.getByRole('button', { name: 'Approve new key without PSK for Porch' }).click();
     assert.is((await dev.approved()).kind, 'approved');
     await card.waitFor({ state: 'detached' });
     await row.locator('.badge', { hasText: 'key change' }).waitFor({ state: 'detached' });

@@ -20,7 +20,8 @@ import { defaultConfig } from '../../src/gateway/config.ts';
 import type { Config } from '../../src/gateway/config.ts';
 import { createGateway } from '../../src/gateway/core.ts';
 import type { StorageLike } from '../../src/gateway/store.ts';
-import { RATE_LIMITED, connectTopic, gatewayRxTopic, newKeyPair, toHex } from '../../src/protocol/index.ts';
+import { RATE_LIMITED, connectTopic, gatewayRxTopic, newKeyPair, pskHash, pskProof, toHex } from '../../src/protocol/index.ts';
+import { BLOCK_S, FAIL_BUDGET } from '../../src/gateway/strikes.ts';
 
 const T0 = 1764072000; // Unix seconds: the clocks are set
 
@@ -225,7 +226,7 @@ test('at most 8 calls in flight; the rest are refused until one settles', () => 
   assert.is(w.gw.call('lamp', 'sleepy', {}, 2000, () => {}), undefined, 'room again');
 });
 
-test('rate limit: a burst beyond the bucket is refused with −32003 and counted; tokens come back with time', () => {
+test('rate limit: a burst beyond the bucket gets one −32003 a second, the rest dropped; all counted; tokens come back with time', () => {
   const w = world((cfg) => {
     cfg.limits.rate = 2;
     cfg.limits.burst = 4;
@@ -233,32 +234,35 @@ test('rate limit: a burst beyond the bucket is refused with −32003 and counted
   const d = w.authorized('chatty', { maxCalls: 8 });
   w.advance(3); // the bucket is full again after the first ping
   const before = w.security('rate limited');
+  const outcome = (o: { err?: RpcError | null; result?: any; calls: number }) => (!o.calls ? 'no answer' : o.err ? o.err.code : o.result);
   const outs = [];
-  for (let i = 0; i < 6; i++) outs.push(w.call(d, 'ping'));
-  const codes = outs.map((o) => (o.err ? o.err.code : o.result));
-  assert.equal(codes, ['pong', 'pong', 'pong', 'pong', RATE_LIMITED, RATE_LIMITED]);
-  assert.is(w.security('rate limited') - before, 2);
-  assert.is(w.gw.device('chatty')!.counters.dropped, 2);
+  for (let i = 0; i < 7; i++) outs.push(w.call(d, 'ping'));
+  // each −32003 is sealed (a nonce, now and then a flash write): one a second at most
+  assert.equal(outs.map(outcome), ['pong', 'pong', 'pong', 'pong', RATE_LIMITED, 'no answer', 'no answer']);
+  assert.is(w.security('rate limited') - before, 3);
+  assert.is(w.gw.device('chatty')!.counters.dropped, 3);
 
-  w.advance(1); // two more tokens
-  assert.equal([w.call(d, 'ping'), w.call(d, 'ping'), w.call(d, 'ping')].map((o) => (o.err ? o.err.code : o.result)), ['pong', 'pong', RATE_LIMITED]);
+  w.advance(1); // two more tokens, and a −32003 may go out again
+  assert.equal([w.call(d, 'ping'), w.call(d, 'ping'), w.call(d, 'ping'), w.call(d, 'ping')].map(outcome), ['pong', 'pong', RATE_LIMITED, 'no answer']);
   // a notification over the rate is dropped without an answer
   const sent = d.core.stats().received;
   assert.ok(d.core.notify('report', { t: 1 }));
   w.flush();
   assert.is(d.core.stats().received, sent, 'no reply to a notification');
-  assert.is(w.security('rate limited') - before, 4);
+  assert.is(w.security('rate limited') - before, 6);
 });
+
+/** A connect request for `id` with key `pub`, and with a proof of `psk` when given. */
+function connectText(id: string, pub: string, psk?: string): string {
+  const params: any = { device_id: id, pubkey: pub };
+  if (psk) params.psk_proof = pskProof(nativeCrypto, pskHash(nativeCrypto, psk), id, pub);
+  return JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'connect', params });
+}
 
 test('connect requests of one id at most one per connect_s: an early one is dropped and counted', () => {
   const w = world((cfg) => (cfg.limits.connect_s = 2));
   w.device('early');
-  const request = JSON.stringify({
-    jsonrpc: '2.0',
-    id: 9,
-    method: 'connect',
-    params: { device_id: 'early', pubkey: toHex(newKeyPair(c).publicKey) },
-  });
+  const request = connectText('early', toHex(newKeyPair(c).publicKey));
   w.gw.onMessage(connectTopic(w.cfg.prefix), request);
   assert.is(w.security('rate limited'), 1, 'within 2 s of the first');
   const firstKey = w.gw.device('early')!.pubkey;
@@ -266,6 +270,82 @@ test('connect requests of one id at most one per connect_s: an early one is drop
   w.gw.onMessage(connectTopic(w.cfg.prefix), request);
   assert.is(w.security('rate limited'), 1);
   assert.is.not(w.gw.device('early')!.pubkey, firstKey, 'accepted: the latest key wins');
+});
+
+test('a PSK session: requests with a wrong proof are refused and not charged to the connect rate, so they cannot keep the device out', () => {
+  const w = world((cfg) => (cfg.limits.connect_s = 2));
+  w.authorized('keyed', { psk: 'the-psk' });
+  w.advance(3);
+  const ask = (text: string) => w.gw.onMessage(connectTopic(w.cfg.prefix), text);
+  const forged = (pub: string) => connectText('keyed', pub, 'a-guess');
+  for (let i = 0; i < 3; i++) {
+    ask(forged(w.gw.device('keyed')!.pubkey));
+    w.advance(1);
+  }
+  assert.is(w.security('psk proof'), 3);
+  // right after a forged request, the device's own (a new key: a re-key, no admin) goes through
+  const fresh = toHex(newKeyPair(c).publicKey);
+  ask(forged(fresh));
+  ask(connectText('keyed', fresh, 'the-psk'));
+  assert.is(w.security('psk proof'), 4);
+  assert.is(w.security('rate limited'), 0);
+  assert.is(w.gw.device('keyed')!.pubkey, fresh, 'accepted: a new session with the new key');
+  // a second valid request within connect_s is charged as before
+  ask(connectText('keyed', fresh, 'the-psk'));
+  assert.is(w.security('rate limited'), 1);
+});
+
+test('a full pending table gives up its oldest entry, counted: refreshed fake ids cannot hold it', () => {
+  const w = world((cfg) => (cfg.limits.pending = 4));
+  const key = () => toHex(newKeyPair(c).publicKey);
+  const fakes = ['f1', 'f2', 'f3', 'f4'];
+  for (const id of fakes) w.gw.onMessage(connectTopic(w.cfg.prefix), connectText(id, key()));
+  w.advance(3);
+  for (const id of fakes) w.gw.onMessage(connectTopic(w.cfg.prefix), connectText(id, key())); // refreshed
+  w.flush();
+  assert.is(w.gw.counts().pending, 4);
+  const removedBefore = w.events.filter((e) => e.type === 'removed').length;
+  w.device('real');
+  assert.is(w.gw.device('real')?.status, 'pending', 'a new request always gets in');
+  assert.is(w.gw.counts().pending, 4);
+  assert.is(w.gw.device('f1'), undefined, 'the first to come is the first to go');
+  assert.is(w.security('evicted'), 1);
+  assert.is(w.events.filter((e) => e.type === 'removed').length, removedBefore + 1, 'the admin is told');
+  // the fakes coming back evict in arrival order: the real device stays until 4 newer ones came
+  w.gw.onMessage(connectTopic(w.cfg.prefix), connectText('f1', key()));
+  w.gw.onMessage(connectTopic(w.cfg.prefix), connectText('f5', key()));
+  w.gw.onMessage(connectTopic(w.cfg.prefix), connectText('f6', key()));
+  assert.is(w.gw.device('real')?.status, 'pending');
+  w.gw.onMessage(connectTopic(w.cfg.prefix), connectText('f7', key()));
+  assert.is(w.gw.device('real'), undefined);
+  assert.is(w.security('evicted'), 5);
+});
+
+test('failed decryptions: past the budget (a second) the device\'s envelopes are dropped unopened for BLOCK_S, counted apart', () => {
+  const w = world();
+  const d = w.authorized('target');
+  w.advance(2);
+  const sealed = JSON.parse(w.toGateway[w.toGateway.length - 1]);
+  const forge = (nonce: number) => JSON.stringify({ ...sealed, nonce, timestamp: w.gw.wall() });
+  const rx = gatewayRxTopic(w.cfg.prefix);
+  for (let i = 0; i < FAIL_BUDGET; i++) w.gw.onMessage(rx, forge(1000 + i));
+  assert.is(w.security('bad ciphertext'), FAIL_BUDGET, 'each one opened and failed');
+  w.gw.onMessage(rx, forge(2000));
+  assert.is(w.security('bad ciphertext'), FAIL_BUDGET, 'no more AEAD checks');
+  assert.is(w.security('unopened'), 1);
+  // the device's own envelopes too, while the block lasts
+  const r = w.call(d, 'ping');
+  assert.is(r.calls, 0);
+  assert.is(w.security('unopened'), 2);
+  w.advance(BLOCK_S);
+  assert.is(w.call(d, 'ping').result, 'pong', 'served again once the block is over');
+  // fewer failures than the budget each second: never blocked
+  for (let s = 0; s < 3; s++) {
+    for (let i = 0; i < FAIL_BUDGET - 1; i++) w.gw.onMessage(rx, forge(3000 + s * 100 + i));
+    w.advance(1);
+  }
+  assert.is(w.call(d, 'ping').result, 'pong');
+  assert.is(w.security('unopened'), 2);
 });
 
 test('tick() writes the nonce state behind: after a power cut, envelopes accepted before the write are replays', () => {

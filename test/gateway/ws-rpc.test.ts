@@ -69,6 +69,9 @@ test('malformed messages: parse error and invalid request, with id null', () => 
     ['{"jsonrpc":"2.0","id":1}', -32600],
     ['{"jsonrpc":"2.0","id":{},"method":"status"}', -32600],
     ['{"jsonrpc":"2.0","id":1,"method":5}', -32600],
+    // an object that cannot become a string (found by npm run fuzz): no throw
+    ['{"jsonrpc":{"toString":null},"id":1,"method":"status"}', -32600],
+    ['{"jsonrpc":["2.0"],"id":1,"method":"status"}', -32600],
   ] as [string, number][]) {
     const r = run(c, text);
     assert.is(r.length, 1, text);

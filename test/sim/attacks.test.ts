@@ -39,7 +39,7 @@ const RUNS: [string, string[], Record<string, number>][] = [
   ['forge-approval', [], {}],
   ['stale', [], { stale: 2 }],
   ['wrong-psk', [], { 'psk proof': 2 }],
-  ['flood', [], { malformed: 1, 'unknown device': 1, 'rate limited': 1 }],
+  ['flood', [], { malformed: 1, 'unknown device': 1, 'rate limited': 1, evicted: 1 }],
 ];
 
 test.before(async () => {

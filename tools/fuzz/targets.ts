@@ -13,6 +13,7 @@ import { applyConfig, configText, defaultConfig, parseConfig } from '../../src/g
 import { route } from '../../src/gateway/http/routes.ts';
 import { runRequest } from '../../src/gateway/ws/rpc.ts';
 import { SECURITY_REASONS } from '../../src/gateway/admin/wire.ts';
+import { BLOCK_S, FAIL_BUDGET } from '../../src/gateway/strikes.ts';
 import { crypto, DEVICE, Rig, T0 } from './rig.ts';
 
 export interface Outcome {
@@ -528,6 +529,8 @@ const gatewayMessages: Target = {
     const rig = new Rig();
     // the first envelope after approval is fresh (no restart): keep a few genuine ones to replay
     const genuine: string[] = [];
+    const failures: number[] = []; // rig times of failed AEAD/HMAC checks
+    let n = 0;
     const input = fc.oneof(
       { weight: 1, arbitrary: fc.tuple(fc.constant('genuine'), fc.nat(), fc.nat(), fc.nat(), bytes(0)) },
       { weight: 3, arbitrary: fc.tuple(fc.constant('tampered'), fc.nat(), fc.nat(), fc.nat(), bytes(0)) },
@@ -549,11 +552,23 @@ const gatewayMessages: Target = {
         payload = text;
       }
       const fresh = kind === 'genuine' || (kind === 'replayed' && !genuine.length);
+      // time between messages: mostly a few a second, now and then a burst
+      // that runs the device over its failure budget (strikes.ts)
+      if (++n % 500 >= 40) rig.mono += 0.3;
       rig.deliver(topic, payload);
       const after = rig.counts();
       const accepted = after.accepted - before.accepted;
       const refused = after.refused - before.refused;
       if (topic === 'gateway/rx') {
+        const failed = (after.byReason['bad ciphertext'] - before.byReason['bad ciphertext']) + (after.byReason['bad hmac'] - before.byReason['bad hmac']);
+        if (failed) failures.push(rig.mono);
+        while (failures.length && failures[0] <= rig.mono - BLOCK_S - 1) failures.shift();
+        if (fresh && after.byReason.unopened > before.byReason.unopened) {
+          // dropped unopened: only while the device is over its failure budget (strikes.ts)
+          const recent = failures.length;
+          if (recent < FAIL_BUDGET || accepted || refused !== 1) throw new Error('a genuine envelope dropped unopened after ' + recent + ' recent failures');
+          return tally(counts, 'genuine, unopened');
+        }
         if (fresh) {
           if (accepted !== 1 || refused !== 0) throw new Error('a genuine envelope was not accepted');
           genuine.push(payload);

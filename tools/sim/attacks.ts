@@ -495,7 +495,7 @@ function expectedCounters(attack: Attack, psk: boolean): Record<string, number> 
     case 'wrong-psk':
       return { 'psk proof': 2 };
     case 'flood':
-      return { malformed: 1, 'unknown device': 1, 'rate limited': 1 };
+      return { malformed: 1, 'unknown device': 1, 'rate limited': 1, evicted: 1 };
     default:
       return {};
   }

@@ -13,6 +13,8 @@ export const SECURITY_REASONS = [
   'psk proof',
   'not allowed',
   'rate limited',
+  'unopened',
+  'evicted',
 ];
 
 /** A device's status as the admin sees it. */
@@ -28,6 +30,8 @@ export interface DeviceView {
   key_change_pending: boolean;
   /** that other key (only while key_change_pending) */
   pending_pubkey?: string;
+  /** the waiting connect request carries a PSK proof (only while a request waits) */
+  psk_proof?: boolean;
   psk: boolean;
   /** the PSK given at approval is easy to guess */
   psk_weak: boolean;
