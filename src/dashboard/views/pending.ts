@@ -84,7 +84,7 @@ export function pendingCard(first: Device): { el: HTMLElement; update(d: Device)
           ? 'This device sent a PSK proof: approve it with its PSK.'
           : '',
     );
-    const change = d.status != 'pending';
+    const change = d.status !== 'pending';
     approve.textContent = (change ? 'Approve new key' : 'Approve') + (weak ? ' with a weak PSK' : !using ? ' without PSK' : '');
     approve.setAttribute('aria-label', approve.textContent + ' for ' + nameOf(d));
   }
