@@ -48,6 +48,7 @@ const failures = [];
 function runFile(file) {
   return new Promise((resolve) => {
     const rel = relative(root, file);
+    const started = Date.now();
     const child = spawn(process.execPath, ['--import', 'tsx', file], {
       cwd: root,
       env: { ...process.env, FORCE_COLOR: '0' },
@@ -72,7 +73,8 @@ function runFile(file) {
       if (code !== 0 && bad === 0) bad = 1; // crashed, hung, or failed outside a test
       passed += ok;
       failed += bad;
-      process.stdout.write(`\n=== ${rel}: ${ok} passed, ${bad} failed\n`);
+      const secs = ((Date.now() - started) / 1000).toFixed(1);
+      process.stdout.write(`\n=== ${rel}: ${ok} passed, ${bad} failed (${secs} s)\n`);
       if (bad > 0 || process.env.TEST_VERBOSE) {
         process.stdout.write(text.trimEnd() + '\n');
         if (bad > 0) failures.push(rel);
