@@ -11,7 +11,7 @@ export interface MethodContext {
   at: number;
   /** time_set: whether `at` is real Unix time */
   timeSet: boolean;
-  /** the device's telemetry map (key → [value, at]), created on first use */
+  /** the device's telemetry map (key → putReading's text), created on first use */
   telemetry(): any;
   emit(ev: GatewayEvent): void;
 }
@@ -26,6 +26,17 @@ const MAX_KEYS = 16; // telemetry keys kept per device
 const MAX_KEY = 32;
 const MAX_TEXT = 64;
 const MAX_LOG = 256;
+
+// A reading is kept as the JSON text of [value, Unix seconds]: on Espruino one
+// short string costs two or three JsVars, an array of two numbers five.
+function putReading(tel: any, key: string, value: any, at: number): void {
+  tel[key] = JSON.stringify([value, at]);
+}
+
+/** A reading kept by report: [value, Unix seconds]. */
+export function reading(text: string): [any, number] {
+  return JSON.parse(text);
+}
 
 function report(params: any, ctx: MethodContext): any {
   if (!isObject(params)) throw rpcError(INVALID_PARAMS, 'report takes an object of readings');
@@ -44,7 +55,7 @@ function report(params: any, ctx: MethodContext): any {
       if (n >= MAX_KEYS) continue;
       n++;
     }
-    tel[k] = [values[k], ctx.at];
+    putReading(tel, k, values[k], ctx.at);
   }
   ctx.emit({ type: 'telemetry', device_id: ctx.deviceId, values: values, at: ctx.at });
   return true;
