@@ -8,7 +8,7 @@
 // property names, which keep the files and their parsing small (and a Pending
 // record in RAM small: on Espruino a name of more than four characters costs
 // one more JsVar, docs/espruino.md).
-import { contains, fromBytes, fromHex } from '../protocol/bytes';
+import { contains, fromHex } from '../protocol/bytes';
 import type { SendCounter } from '../protocol/counter';
 import type { EnvelopeKeys } from '../protocol/envelope';
 import { DEFAULT_ALLOW } from './methods';
@@ -62,14 +62,16 @@ export interface Pending {
   at: number;
 }
 
-// The record table. The numbers of every record and its session keys live in
-// one slot of a Float64Array, SLOTS slots to a chunk (a chunk is added when
-// all slots are in use, never freed): 168 bytes, 12 JsVars, a device,
-// where an object with a property per field took over 30 on Espruino
-// (docs/espruino.md). Telemetry and custom allow-lists, which not every device
-// has, are kept by record number in objects of their own.
+// The record table. The numbers of every record live in one slot of a
+// Float64Array, SLOTS slots to a chunk (a chunk is added when all slots are in
+// use, never freed): 104 bytes, 7.5 JsVars, a device, where an object with a
+// property per field took over 30 on Espruino (docs/espruino.md). The session
+// keys, telemetry and custom allow-lists are kept by record number in objects
+// of their own: the keys as one ordinary string, which two substr calls a
+// message cut fast (bytes in the slot took ten times as long to turn into
+// strings).
 const SLOTS = 8;
-// float64 words of a slot: the fields, then the 64 key bytes
+// float64 words of a slot
 const STATUS = 0; // index in STATUSES (0: a free slot), plus UNPROVEN until the device proved it is live since this boot (§6)
 const TAG = 1; // first 8 hex of the gateway public key, as a number: ties gw.st entries to this session; -1 revoked
 const RX_NONCE = 2; // highest nonce accepted from the device
@@ -83,12 +85,12 @@ const RX = 9; // envelopes received (authentic), sent, and dropped or refused
 const TX = 10;
 const DROPPED = 11;
 const CONNECT_AT = 12; // monotonic seconds of the last connect request; -1 none
-const KEY = 13; // 8 words: hmac_key ‖ enc_key
-const WORDS = 21;
+const WORDS = 13;
 const UNPROVEN = 8; // above every index in STATUSES
 const STATUSES = ['', 'approved', 'authorized', 'offline', 'revoked'];
 
 const chunks: Float64Array[] = [];
+const keys: { [h: number]: string } = {}; // hmac_key ‖ enc_key, 64 bytes
 const telemetries: { [h: number]: Telemetry } = {};
 const allowLists: { [h: number]: string } = {};
 
@@ -99,12 +101,6 @@ function get(h: Hot, f: number): number {
 
 function put(h: Hot, f: number, v: number): void {
   chunks[((h - 1) / SLOTS) | 0][((h - 1) % SLOTS) * WORDS + f] = v;
-}
-
-/** Bytes `from`…`from + n` of the key of record `h`. */
-function keyBytes(h: Hot, from: number, n: number): Uint8Array {
-  const c = chunks[((h - 1) / SLOTS) | 0];
-  return new Uint8Array(c.buffer, (((h - 1) % SLOTS) * WORDS + KEY) * 8 + from, n);
 }
 
 /** The RAM record of a session (or revoked device) read from flash. */
@@ -118,9 +114,10 @@ export function newHot(c: Cold, mono: number): Hot {
   w[at + STATUS] = STATUSES.indexOf(c.s);
   w[at + SEEN_MONO] = w[at + TOKENS] = w[at + CONNECT_AT] = -1;
   w[at + TOKENS_AT] = mono;
-  const key = c.k ? fromHex(c.k) : undefined;
-  w[at + TAG] = key ? parseInt(c.g.substr(0, 8), 16) : -1;
-  if (key) keyBytes(h, 0, 64).set(key);
+  w[at + TAG] = c.k ? parseInt(c.g.substr(0, 8), 16) : -1;
+  // an ordinary string: E.toString would make a flat one, and the two
+  // substr calls per message (sessionKeys) are slow on those in Espruino
+  if (c.k) keys[h] = String.fromCharCode.apply(null, fromHex(c.k) as any);
   if (c.a) setAllowList(h, c.a);
   return h;
 }
@@ -128,6 +125,7 @@ export function newHot(c: Cold, mono: number): Hot {
 /** The record is no longer the registry's (dropped, or replaced by a new session): its slot is free. */
 export function freeHot(h: Hot): void {
   put(h, STATUS, 0);
+  delete keys[h];
   delete telemetries[h];
   delete allowLists[h];
 }
@@ -140,7 +138,8 @@ export function hasSession(h: Hot): boolean {
 
 /** The session keys as byte strings: the envelope calls take them as they are. */
 export function sessionKeys(h: Hot): EnvelopeKeys {
-  return { hmacKey: fromBytes(keyBytes(h, 0, 32)), encKey: fromBytes(keyBytes(h, 32, 32)) };
+  const k = keys[h] || '';
+  return { hmacKey: k.substr(0, 32), encKey: k.substr(32) };
 }
 
 /** The first 8 hex of the gateway public key of the session; "" when revoked. */
@@ -151,7 +150,7 @@ export function sessionTag(h: Hot): string {
 
 /** The session is over (revoked): no keys, no way back but a new enrollment. */
 export function endSession(h: Hot): void {
-  keyBytes(h, 0, 64).set(new Uint8Array(64));
+  delete keys[h];
   put(h, TAG, -1);
   setStatus(h, 'revoked');
 }

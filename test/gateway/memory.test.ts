@@ -15,13 +15,14 @@ import { GatewayUnderTest, IMAGE } from './harness.ts';
 import type { TestDevice } from './device.ts';
 import { approvedSession, writeSessions } from './sessions.ts';
 
-// budgets (JsVars), from measured figures with an admin logged in: idle 3,722
-// (custom) and 4,517 (stock: the pure-JS crypto module in RAM); per device
-// 22.8-23.8 on custom firmware, 19-26.5 on stock, where what the pure-JS
-// crypto leaves until the next collection makes the reading at 8 noisy
-// (issue 11 asks for at most 24: the bench reports it)
+// budgets (JsVars), from measured figures with an admin logged in: idle 3,710
+// (custom) and 4,505 (stock: the pure-JS crypto module in RAM); per device,
+// with two telemetry readings each, 26.3-27.3 on custom firmware and
+// 22.5-30.0 on stock, where what the pure-JS crypto leaves until the next
+// collection makes the reading at 8 noisy (issue 11 asks for at most 24
+// without telemetry: the bench reports it)
 const IDLE_MAX: Record<string, number> = { custom: 3900, stock: 4700 };
-const PER_DEVICE_MAX: Record<string, number> = { custom: 26, stock: 30 };
+const PER_DEVICE_MAX: Record<string, number> = { custom: 30, stock: 34 };
 const GROWTH_MAX = 20; // after 5 more calls per device: garbage-collected noise only
 const CALL_MS = 60000;
 
