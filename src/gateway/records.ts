@@ -94,6 +94,10 @@ const keys: { [h: number]: string } = {}; // hmac_key ‖ enc_key, 64 bytes
 const telemetries: { [h: number]: Telemetry } = {};
 const allowLists: { [h: number]: string } = {};
 
+// Record h is slot (h - 1) % SLOTS of chunk (h - 1) / SLOTS. The accessors
+// that every message uses compute that in place: a call to get() costs as
+// much again on the interpreter.
+
 /** Field `f` of record `h`. */
 function get(h: Hot, f: number): number {
   return chunks[((h - 1) / SLOTS) | 0][((h - 1) % SLOTS) * WORDS + f];
@@ -133,7 +137,7 @@ export function freeHot(h: Hot): void {
 // ---- session
 
 export function hasSession(h: Hot): boolean {
-  return get(h, TAG) >= 0;
+  return chunks[((h - 1) / SLOTS) | 0][((h - 1) % SLOTS) * WORDS + TAG] >= 0;
 }
 
 /** The session keys as byte strings: the envelope calls take them as they are. */
@@ -156,7 +160,7 @@ export function endSession(h: Hot): void {
 }
 
 export function statusOf(h: Hot): SessionStatus {
-  return STATUSES[get(h, STATUS) % UNPROVEN] as SessionStatus;
+  return STATUSES[chunks[((h - 1) / SLOTS) | 0][((h - 1) % SLOTS) * WORDS + STATUS] % UNPROVEN] as SessionStatus;
 }
 
 export function setStatus(h: Hot, s: SessionStatus): void {
@@ -169,7 +173,7 @@ export function markUnfresh(h: Hot): void {
 }
 
 export function isFresh(h: Hot): boolean {
-  return get(h, STATUS) < UNPROVEN;
+  return chunks[((h - 1) / SLOTS) | 0][((h - 1) % SLOTS) * WORDS + STATUS] < UNPROVEN;
 }
 
 export function markFresh(h: Hot): void {
@@ -179,16 +183,20 @@ export function markFresh(h: Hot): void {
 // ---- nonces
 
 export function highNonceFromDevice(h: Hot): number {
-  return get(h, RX_NONCE);
+  return chunks[((h - 1) / SLOTS) | 0][((h - 1) % SLOTS) * WORDS + RX_NONCE];
 }
 
 export function sendCounter(h: Hot): SendCounter {
-  return { last: get(h, TX_NONCE), reserved: get(h, RESERVED) };
+  const w = chunks[((h - 1) / SLOTS) | 0];
+  const at = ((h - 1) % SLOTS) * WORDS;
+  return { last: w[at + TX_NONCE], reserved: w[at + RESERVED] };
 }
 
 export function setSendCounter(h: Hot, c: SendCounter): void {
-  put(h, TX_NONCE, c.last);
-  put(h, RESERVED, c.reserved);
+  const w = chunks[((h - 1) / SLOTS) | 0];
+  const at = ((h - 1) % SLOTS) * WORDS;
+  w[at + TX_NONCE] = c.last;
+  w[at + RESERVED] = c.reserved;
 }
 
 /** Boot: the nonce marks and last-seen time from the state file (gw.st); a session that talked is offline. */
@@ -202,10 +210,12 @@ export function restoreState(h: Hot, highNonce: number, reserved: number, wall: 
 
 /** After step 7 of §5.3: the nonce, the time last seen, one more received. */
 export function noteAuthentic(h: Hot, nonce: number, mono: number, wall: number): void {
-  put(h, RX_NONCE, nonce);
-  put(h, SEEN_MONO, mono);
-  put(h, SEEN_WALL, wall);
-  put(h, RX, get(h, RX) + 1);
+  const w = chunks[((h - 1) / SLOTS) | 0];
+  const at = ((h - 1) % SLOTS) * WORDS;
+  w[at + RX_NONCE] = nonce;
+  w[at + SEEN_MONO] = mono;
+  w[at + SEEN_WALL] = wall;
+  w[at + RX] = w[at + RX] + 1;
 }
 
 /** Monotonic seconds of the last authentic envelope; -1 never. */
@@ -221,7 +231,9 @@ export function lastSeen(h: Hot): number {
 // ---- counters and limits
 
 export function countSent(h: Hot): void {
-  put(h, TX, get(h, TX) + 1);
+  const w = chunks[((h - 1) / SLOTS) | 0];
+  const at = ((h - 1) % SLOTS) * WORDS + TX;
+  w[at] = w[at] + 1;
 }
 
 export function countDropped(h: Hot): void {
@@ -234,12 +246,14 @@ export function counters(h: Hot): { rx: number; tx: number; dropped: number } {
 
 /** Token bucket: `rate` per second, `burst` at most; false when empty. */
 export function takeToken(h: Hot, now: number, rate: number, burst: number): boolean {
-  const b = get(h, TOKENS);
-  let left = b < 0 ? burst : Math.min(burst, b + (now - get(h, TOKENS_AT)) * rate);
-  put(h, TOKENS_AT, now);
+  const w = chunks[((h - 1) / SLOTS) | 0];
+  const at = ((h - 1) % SLOTS) * WORDS;
+  const b = w[at + TOKENS];
+  let left = b < 0 ? burst : Math.min(burst, b + (now - w[at + TOKENS_AT]) * rate);
+  w[at + TOKENS_AT] = now;
   const ok = left >= 1;
   if (ok) left--;
-  put(h, TOKENS, left);
+  w[at + TOKENS] = left;
   return ok;
 }
 
