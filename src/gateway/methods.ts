@@ -12,7 +12,7 @@ export interface MethodContext {
   at: number;
   /** time_set: whether `at` is real Unix time */
   timeSet: boolean;
-  /** the device's telemetry map (key → [value, at]), created on first use */
+  /** the device's telemetry map (key → putReading's text), created on first use */
   telemetry(): Telemetry;
   emit(ev: GatewayEvent): void;
 }
@@ -27,6 +27,17 @@ const MAX_KEYS = 16; // telemetry keys kept per device
 const MAX_KEY = 32;
 const MAX_TEXT = 64;
 const MAX_LOG = 256;
+
+// A reading is kept as the JSON text of [value, Unix seconds]: on Espruino one
+// short string costs two or three JsVars, an array of two numbers five.
+function putReading(tel: Telemetry, key: string, value: unknown, at: number): void {
+  tel[key] = JSON.stringify([value, at]);
+}
+
+/** A reading kept by report: [value, Unix seconds]. */
+export function reading(text: string): [unknown, number] {
+  return JSON.parse(text) as [unknown, number];
+}
 
 function report(params: unknown, ctx: MethodContext): unknown {
   if (!isObject(params)) throw rpcError(INVALID_PARAMS, 'report takes an object of readings');
@@ -45,7 +56,7 @@ function report(params: unknown, ctx: MethodContext): unknown {
       if (n >= MAX_KEYS) continue;
       n++;
     }
-    tel[k] = [values[k], ctx.at];
+    putReading(tel, k, values[k], ctx.at);
   }
   ctx.emit({ type: 'telemetry', device_id: ctx.deviceId, values: values, at: ctx.at });
   return true;

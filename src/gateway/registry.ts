@@ -11,7 +11,7 @@
 //   gw.st   nonce high-water marks, send-counter reserves and last-seen
 //           times, written behind (at most every limits.nonce_flush_s
 //           seconds) and right away when a send reserve runs out.
-import { markUnfresh, newHot } from './records';
+import { freeHot, hasSession, highNonceFromDevice, lastSeen, markUnfresh, newHot, restoreState, sendCounter, sessionTag } from './records';
 import type { Cold, Hot, Pending } from './records';
 import { SlotFile, splitLines } from './store';
 import type { StorageLike } from './store';
@@ -79,12 +79,7 @@ export function createRegistry(storage: StorageLike): Registry {
       const h = newHot(c, mono);
       markUnfresh(h);
       const e = state.hasOwnProperty(c.id) ? state[c.id] : undefined; // [r, R, w, g]
-      if (e && e[3] === h.g && h.k) {
-        h.r = e[0];
-        h.t = h.R = e[1];
-        h.w = e[2];
-        if (h.r > 0) h.s = 'offline';
-      }
+      if (e && hasSession(h) && e[3] === sessionTag(h)) restoreState(h, e[0], e[1], e[2]);
       hot['#' + c.id] = h;
     }
   }
@@ -140,9 +135,9 @@ export function createRegistry(storage: StorageLike): Registry {
     let s = '{';
     for (const k in hot) {
       const h = hot[k];
-      if (!h.k) continue;
+      if (!hasSession(h)) continue;
       if (s.length > 1) s += ',';
-      s += JSON.stringify(k.substr(1)) + ':[' + h.r + ',' + h.R + ',' + h.w + ',"' + h.g + '"]';
+      s += JSON.stringify(k.substr(1)) + ':[' + highNonceFromDevice(h) + ',' + sendCounter(h).reserved + ',' + lastSeen(h) + ',"' + sessionTag(h) + '"]';
     }
     const ok = stateFile.write(s + '}');
     if (ok) {
@@ -158,9 +153,13 @@ export function createRegistry(storage: StorageLike): Registry {
       return hot['#' + id];
     },
     setRecord: function (id, h) {
+      const old = hot['#' + id];
+      if (old && old !== h) freeHot(old);
       hot['#' + id] = h;
     },
     dropRecord: function (id) {
+      const old = hot['#' + id];
+      if (old) freeHot(old);
       delete hot['#' + id];
     },
     eachRecord: function (fn) {

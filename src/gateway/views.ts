@@ -2,7 +2,7 @@
 // list of device ids and the count per status (docs/admin-api.md). Nothing
 // here changes state.
 import type { DeviceView, StatusCounts } from './admin/wire';
-import { DEFAULT_ALLOW } from './methods';
+import { DEFAULT_ALLOW, reading } from './methods';
 import { counters, hasSession, lastSeen, readings, statusOf } from './records';
 import type { Cold, Pending } from './records';
 import type { Registry } from './registry';
@@ -15,7 +15,11 @@ export function deviceView(reg: Registry, id: string): DeviceView | undefined {
   const c = h ? reg.cold(id) : undefined;
   const tel: DeviceView['telemetry'] = {};
   const r = h && readings(h);
-  if (r) for (const k in r) tel[k] = { value: r[k][0], at: r[k][1] };
+  if (r)
+    for (const k in r) {
+      const v = reading(r[k]);
+      tel[k] = { value: v[0], at: v[1] };
+    }
   const session = !!h && hasSession(h);
   const own = session || !p; // the record speaks, not a pending request
   const d: DeviceView = {

@@ -15,13 +15,15 @@ import { GatewayUnderTest, IMAGE } from './harness.ts';
 import type { TestDevice } from './device.ts';
 import { approvedSession, writeSessions } from './sessions.ts';
 
-// budgets (JsVars), from measured figures: idle 3,632 (custom) and 4,461
-// (stock: the pure-JS crypto module in RAM), 41-46 per device at 8 and 32
-// (with the net-socket admin server and the login guard of the security
-// work; issue 11 aims lower)
-const IDLE_MAX: Record<string, number> = { custom: 4200, stock: 5400 };
-const PER_DEVICE_MAX = 60;
-const GROWTH_MAX = 40; // after 5 more calls per device: garbage-collected noise only
+// budgets (JsVars), from measured figures with an admin logged in: idle 3,710
+// (custom) and 4,505 (stock: the pure-JS crypto module in RAM); per device,
+// with two telemetry readings each, 26.3-27.3 on custom firmware and
+// 22.5-30.0 on stock, where what the pure-JS crypto leaves until the next
+// collection makes the reading at 8 noisy (issue 11 asks for at most 24
+// without telemetry: the bench reports it)
+const IDLE_MAX: Record<string, number> = { custom: 3900, stock: 4700 };
+const PER_DEVICE_MAX: Record<string, number> = { custom: 30, stock: 34 };
+const GROWTH_MAX = 20; // after 5 more calls per device: garbage-collected noise only
 const CALL_MS = 60000;
 
 for (const variant of VARIANTS) {
@@ -77,8 +79,8 @@ for (const variant of VARIANTS) {
         `32 sessions ${with32} (${per32.toFixed(1)} per device), after 160 more calls ${after}`,
     );
     assert.ok(idle < IDLE_MAX[variant], 'idle ' + idle);
-    assert.ok(per8 < PER_DEVICE_MAX, 'per device (8) ' + per8);
-    assert.ok(per32 < PER_DEVICE_MAX, 'per device (32) ' + per32);
+    assert.ok(per8 < PER_DEVICE_MAX[variant], 'per device (8) ' + per8);
+    assert.ok(per32 < PER_DEVICE_MAX[variant], 'per device (32) ' + per32);
     assert.ok(after - with32 < GROWTH_MAX, `grew by ${after - with32} over 160 calls`);
   });
 

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SECTION_IDS } from '../../tools/bench/results.ts';
+import { ISSUE_GOALS } from '../../tools/bench/report.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const MAIN = join(root, 'tools/bench/main.ts');
@@ -114,6 +115,19 @@ test('e2e, enroll and budgets ran on the real interpreter and say their times ar
   assert.ok(figure('budgets.jsvars.devices_32').value > figure('budgets.jsvars.devices_8').value);
   assert.ok(figure('budgets.jsvars.per_device_32').value > 0);
   assert.match(figure('budgets.jsvars.bare').how, /pool of 16383 JsVars of 14 bytes/);
+});
+
+test("every goal of issue 11 has its target, and a missed one says why", () => {
+  const targets = report.sections.flatMap((s: any) => s.targets);
+  for (const [goal, ids] of ISSUE_GOALS) {
+    for (const id of ids) {
+      const t = targets.find((x: any) => x.id === id);
+      assert.ok(t, `${goal}: no target ${id}`);
+      assert.type(t.pass, 'boolean');
+      assert.ok(t.how.length > 20, `${id}: how`);
+      if (!t.pass) assert.ok(typeof t.note === 'string' && t.note.length > 20, `${id} is missed without a why`);
+    }
+  }
 });
 
 test('a bad flag gets a one-line error, the usage, exit 2, and no results', () => {

@@ -25,6 +25,8 @@ export interface Board {
   memory(): Promise<MemoryInfo>;
   /** CPU time (user + system) the interpreter process used so far, µs; undefined where /proc is not readable. */
   cpuMicros(): number | undefined;
+  /** Evaluates `code` at the board's console and returns its value (JSON). */
+  eval<T = unknown>(code: string, timeoutMs?: number): Promise<T>;
   /** Console output so far. */
   output(): string;
   waitForOutput(text: string, timeoutMs: number): Promise<void>;
@@ -58,6 +60,7 @@ async function boot(variant: Variant, dir: string, ports: Record<number, number>
     httpPort: ports[80] === undefined ? undefined : it.hostPort(80),
     memory: () => it.memory(),
     cpuMicros: () => (it.pid === undefined ? undefined : procCpuMicros(it.pid)),
+    eval: (code, ms) => it.eval(code, ms),
     output: () => it.output,
     async waitForOutput(text, ms) {
       // a search of its own, so repeated waits for the same line do not step past each other
