@@ -18,7 +18,7 @@ import type { AdminError } from './admin/types';
 import type { Context } from './context';
 import { createKeyMaker } from './key-maker';
 import { carryOver, hasSession, lastConnectAt, newHot, noteConnect } from './records';
-import type { Cold, Hot } from './records';
+import type { Cold } from './records';
 
 export interface Enrollment {
   /** A payload from P/connect/request. */
@@ -87,8 +87,11 @@ export function createEnrollment(cx: Context): Enrollment {
         // a PSK holder with a new key: a new session, no admin needed (the
         // reply follows when its keys are made; meanwhile requests get none)
         if (making['#' + id]) return;
+        // the same session still: a record number is reused once dropped, so
+        // the session's gateway key tells this one from a newer one
         return newSession(id, q.pubkey, q.name || c.n, c.p, !!c.w, c.a, function () {
-          return reg.record(id) === h && hasSession(h as Hot);
+          const now = reg.record(id);
+          return !!now && now === h && hasSession(now) && (reg.cold(id) as Cold).g === c.g;
         }, function (err, n) {
           reply(n ? connectApprovedText(q.id, approval(id, n)) : connectErrorText(q.id, 'request refused'));
           if (n) changed(id);
