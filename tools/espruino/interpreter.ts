@@ -50,6 +50,7 @@ export class Interpreter {
   private readonly ports = new Map<number, number>();
   private child: ChildProcess | undefined;
   private text = '';
+  private errHeld = ''; // stderr not yet in the output (flushErrors)
   private cursor = 0;
   private waiters = new Set<() => void>();
   private evalSeq = 0;
@@ -93,6 +94,7 @@ export class Interpreter {
   }
 
   private powerOn(): void {
+    this.errHeld = '';
     const build = hostBuild(this.variant);
     const portmap = [...this.ports].map(([d, h]) => `${d}=${h}`).join(',');
     const args = this.opts.file ? [this.opts.file] : [];
@@ -105,9 +107,15 @@ export class Interpreter {
     });
     this.child = child;
     live.add(child);
-    const onData = (d: Buffer) => this.received(d.toString('latin1'));
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout!.on('data', (d: Buffer) => {
+      this.received(d.toString('latin1'));
+      this.flushErrors(false);
+    });
+    child.stderr!.on('data', (d: Buffer) => {
+      this.errHeld += d.toString('latin1');
+      this.flushErrors(false);
+      if (this.errHeld) setTimeout(() => this.flushErrors(true), 100);
+    });
     child.stdin!.on('error', () => undefined);
     child.on('exit', (code, signal) => {
       live.delete(child);
@@ -116,6 +124,21 @@ export class Interpreter {
       for (const w of this.exitWaiters.splice(0)) w();
       for (const w of [...this.waiters]) w();
     });
+  }
+
+  /**
+   * The launcher's own lines ("espruino: Interactive mode.", the shim's
+   * "portmap: …") come on stderr, a pipe of their own: they join the output
+   * whole and between console lines, so they never split a line the board
+   * printed (the console may be mid-line when they arrive; then they wait for
+   * its end, at most 100 ms).
+   */
+  private flushErrors(force: boolean): void {
+    const end = this.errHeld.lastIndexOf('\n') + 1;
+    if (!end || (!force && this.text && !this.text.endsWith('\n'))) return;
+    const lines = this.errHeld.slice(0, end);
+    this.errHeld = this.errHeld.slice(end);
+    this.received(lines);
   }
 
   private received(text: string): void {
