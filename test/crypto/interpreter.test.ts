@@ -85,7 +85,8 @@ for (const variant of ['custom', 'stock'] as Variant[]) {
   });
 
   t('matches @noble/curves for random scalars and points', async () => {
-    for (let i = 0; i < 3; i++) {
+    // the JS ladder takes seconds a multiplication here: one random case on stock, the RFC vectors cover the rest
+    for (let i = 0; i < (variant === 'stock' ? 1 : 3); i++) {
       const a = rnd(32);
       const u = nobleX25519.scalarMultBase(rnd(32));
       assert.is(toHex(await x25519(a, u)), toHex(nobleX25519.scalarMult(a, u)));
