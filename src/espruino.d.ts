@@ -69,6 +69,8 @@ declare const E: {
   setPassword(password: string): void;
   lockConsole(): void;
   on(event: 'kill', fn: () => void): void;
+  /** The interpreter's error flags (the bench's stages program calls it as a marker for callgrind). */
+  getErrorFlags(): string[];
 };
 declare function getTime(): number;
 declare function setTime(seconds: number): void;

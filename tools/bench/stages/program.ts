@@ -13,6 +13,7 @@
 //                  its counters; the section subtracts the two.
 import { deviceCrypto } from '../../../src/crypto/espruino';
 import { createClient } from '../../../src/mqtt/client';
+import { systemClock } from '../../../src/mqtt/clock';
 import { createParser, encodePublish } from '../../../src/mqtt/codec';
 import {
   DEVICE_TO_GATEWAY,
@@ -112,17 +113,7 @@ const client = createClient(
       };
     },
   },
-  {
-    now: function () {
-      return Date.now();
-    },
-    setTimeout: function (fn, ms) {
-      return setTimeout(fn, ms);
-    },
-    clearTimeout: function (h) {
-      clearTimeout(h);
-    },
-  },
+  systemClock,
 );
 const gw = createGateway({
   crypto: crypto,
@@ -166,7 +157,7 @@ const idleClient = createClient(
       return setTimeout(fn, ms);
     },
     clearTimeout: function (h) {
-      clearTimeout(h);
+      clearTimeout(h as number);
     },
   },
 );
