@@ -16,8 +16,9 @@ function socketTransport(open: (host: string, port: number, onConnect: () => voi
         if (closed) return;
         closed = true;
         if (!handshakeFailed || gotData) return handlers.close(reason);
-        // Espruino raises the handshake error natively just before this event; running
-        // the client's listeners (a try/catch) now would swallow it: report it first
+        // Espruino raises the handshake error natively just before this event; with the
+        // client's listeners (a try/catch) run in the same event the console printed
+        // "Uncaught undefined" instead of it (docs/espruino.md, Network)
         const why = handshakeFailed + (reason ? ' (' + reason + ')' : '');
         setTimeout(function () {
           handlers.close(why);
