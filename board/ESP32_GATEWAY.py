@@ -48,6 +48,10 @@ info = {
      'SOURCES += libs/mqtt-gateway/native/chacha20poly1305.c',
      'SOURCES += libs/mqtt-gateway/native/envelope.c',
      'INCLUDE += -I$(ROOT)/libs/mqtt-gateway/native',
+     # gateway: a `ca` given to require("tls").connect is checked (mbedTLS VERIFY_REQUIRED)
+     # instead of loaded and ignored; board/tls_verify.c goes to libs/mqtt-gateway/
+     'SOURCES += libs/mqtt-gateway/tls_verify.c',
+     'LDFLAGS += -Wl,--wrap=mbedtls_ssl_conf_ca_chain,--wrap=mbedtls_ssl_set_hostname',
    ]
  }
 };

@@ -1,6 +1,7 @@
 #!/bin/false
 # The custom gateway firmware on a PC: the stock host build plus native/ as
-# the GatewayCrypto library, built the way board/ESP32_GATEWAY.py builds it.
+# the GatewayCrypto library and board/tls_verify.c (a given TLS CA is checked),
+# built the way board/ESP32_GATEWAY.py builds them.
 import copy
 import HOST_ESP32_STOCK as stock
 from HOST_ESP32_STOCK import chip, devices, get_pins
@@ -14,5 +15,8 @@ info['build']['makefile'] = info['build']['makefile'][:-1] + [
   'SOURCES += libs/mqtt-gateway/native/chacha20poly1305.c',
   'SOURCES += libs/mqtt-gateway/native/envelope.c',
   'INCLUDE += -I$(ROOT)/libs/mqtt-gateway/native',
+  # a `ca` given to tls.connect is checked (board/tls_verify.c)
+  'SOURCES += libs/mqtt-gateway/tls_verify.c',
+  'LDFLAGS += -Wl,--wrap=mbedtls_ssl_conf_ca_chain,--wrap=mbedtls_ssl_set_hostname',
   'LINUX=1',
 ]

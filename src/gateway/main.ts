@@ -185,6 +185,9 @@ function start(storage: EspruinoStorage, cfg: Config): void {
       console.log('mqtt: connection lost (' + reason + ')');
       status();
     });
+    client.on('fail', function (reason) {
+      console.log('mqtt: cannot connect to ' + cfg.broker + ' (' + reason + '), retrying');
+    });
     client.on('error', function (e) {
       console.log('mqtt: ' + ((e && e.message) || e));
     });

@@ -5,6 +5,7 @@
 //   c.on('connect', (sessionPresent) => c.publish('P/gateway/status', 'online', 1, true));
 //   c.on('message', (topic, payload, packet) => ...);  // byte strings; packet.qos/retain/dup
 //   c.on('close', (reason) => ...);   // after a 'connect', when that connection ends
+//   c.on('fail', (reason) => ...);    // a connection attempt ended before its CONNACK (retried)
 //   c.on('error', (err) => ...);      // refused CONNACK or subscription, protocol error,
 //                                     // an exception thrown by another listener
 //   c.subscribe(filter, qos /* 0|1 */); c.unsubscribe(filter);  // kept across reconnects
@@ -185,6 +186,7 @@ export function createClient(o: ClientOptions, transport: Transport, clock: Cloc
       open();
     });
     if (was === CONNECTED) emit('close', reason);
+    else if (was === CONNECTING) emit('fail', reason);
   }
 
   function protocolError(why: string): void {

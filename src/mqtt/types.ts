@@ -53,6 +53,7 @@ export interface MqttClient {
   on(event: 'connect', fn: (sessionPresent: boolean) => void): MqttClient;
   on(event: 'message', fn: (topic: string, payload: string, packet: Packet) => void): MqttClient;
   on(event: 'close', fn: (reason: string) => void): MqttClient;
+  on(event: 'fail', fn: (reason: string) => void): MqttClient;
   on(event: 'error', fn: (err: Error) => void): MqttClient;
   stats(): ClientStats;
 }

@@ -250,6 +250,8 @@ test('no PINGRESP in time: the connection is dropped and re-established', () => 
 test('no CONNACK in time, refused CONNACK, failing connects: exponential back-off with jitter, capped', () => {
   let jitter = 0;
   const { clock, mem, client, events } = setup({ timeout: 2000, backoffMin: 1000, backoffMax: 8000, random: () => jitter });
+  const fails: string[] = [];
+  client.on('fail', (r) => fails.push(r));
   const t0 = clock.t();
   client.connect();
   mem.last().accept(); // TCP up, broker silent
@@ -275,6 +277,7 @@ test('no CONNACK in time, refused CONNACK, failing connects: exponential back-of
   assert.is(client.stats().reconnects, 5);
   assert.ok(events.some((e) => e[0] === 'error' && /refused: bad username or password/.test(e[1])));
   assert.ok(!events.some((e) => e[0] === 'connect' || e[0] === 'close'), 'connect/close only pair up around a CONNACK');
+  assert.equal(fails, ['no CONNACK within 2000 ms', 'refused', 'connect failed: Error: no route to host', 'ECONNREFUSED', 'ECONNREFUSED'], 'every failed attempt says why');
   // full jitter waits the whole base; a CONNACK resets the back-off
   jitter = 0.999999;
   mem.last().drop('ECONNREFUSED');

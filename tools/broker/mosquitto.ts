@@ -24,6 +24,8 @@ export interface MosquittoOptions {
   tcpNodelay?: boolean;
   /** max_queued_messages per client (mosquitto's default: 1000). */
   maxQueuedMessages?: number;
+  /** A TLS listener (mqtts://) with this certificate and key (PEM files). */
+  tls?: { certfile: string; keyfile: string };
 }
 
 export interface Mosquitto {
@@ -42,6 +44,7 @@ export interface Mosquitto {
 function configText(port: number, dir: string, o: MosquittoOptions): string {
   const conf = [
     `listener ${port} 127.0.0.1`,
+    ...(o.tls ? [`certfile ${o.tls.certfile}`, `keyfile ${o.tls.keyfile}`] : []),
     // when run as root mosquitto would switch to its own user, which cannot use this directory
     `user ${userInfo().username}`,
   ];
@@ -114,7 +117,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
       }
       const m: Mosquitto = {
         port,
-        url: `mqtt://127.0.0.1:${port}`,
+        url: `${options.tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`,
         pid: () => proc?.pid,
         start: () => run(port),
         async stop(signal = 'SIGTERM') {

@@ -1,8 +1,9 @@
 // Builds the real Espruino 2v29 interpreter for this PC, in the two shapes the
 // board comes in (board/host/HOST_ESP32_*.py): `stock` firmware and `custom`
-// firmware with native/ as GatewayCrypto. Each build is cached under
-// .espruino-host/ keyed by the source manifest, the board files and native/,
-// and is redone only when one of them changes.
+// firmware with native/ as GatewayCrypto and board/*.c (as ESP32_GATEWAY.py
+// has them). Each build is cached under .espruino-host/ keyed by the source
+// manifest, board/host/, board/*.c and native/, and is redone only when one of
+// them changes.
 //
 // Source, in this order: ESPRUINO_SOURCE (a tarball or a directory of the
 // RELEASE_2V29 tree, e.g. a local copy of the release archive), else the
@@ -19,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CACHE = join(ROOT, '.espruino-host');
+const BOARD_DIR = join(ROOT, 'board');
 const HOST_BOARD_DIR = join(ROOT, 'board/host');
 const NATIVE_DIR = join(ROOT, 'native');
 const MANIFEST = join(HOST_BOARD_DIR, 'espruino-2v29.sha256');
@@ -53,9 +55,15 @@ function manifest(): Map<string, string> {
   return m;
 }
 
-/** Project files that shape a build: the board files and host stand-ins, and native/. */
+/** The custom firmware's own C files in board/ (e.g. tls_verify.c), built at libs/mqtt-gateway/. */
+function boardSources(): string[] {
+  return readdirSync(BOARD_DIR).filter((f) => f.endsWith('.c'));
+}
+
+/** Project files that shape a build: the board files and host stand-ins, board/*.c and native/. */
 function projectInputs(): string[] {
   const files = readdirSync(HOST_BOARD_DIR).map((f) => join(HOST_BOARD_DIR, f));
+  for (const f of boardSources()) files.push(join(BOARD_DIR, f));
   for (const f of readdirSync(NATIVE_DIR)) if (/\.[ch]$/.test(f)) files.push(join(NATIVE_DIR, f));
   return files.filter((f) => statSync(f).isFile()).sort();
 }
@@ -190,6 +198,7 @@ async function buildVariant(variant: Variant, quiet: boolean): Promise<HostBuild
     if (f.endsWith('.py')) cpSync(join(HOST_BOARD_DIR, f), join(work, 'boards', f));
   }
   cpSync(HOST_BOARD_DIR, join(work, 'libs/mqtt-gateway/host'), { recursive: true });
+  for (const f of boardSources()) cpSync(join(BOARD_DIR, f), join(work, 'libs/mqtt-gateway', f));
   mkdirSync(join(work, 'libs/mqtt-gateway/native'), { recursive: true });
   for (const f of readdirSync(NATIVE_DIR)) {
     if (/\.[ch]$/.test(f)) cpSync(join(NATIVE_DIR, f), join(work, 'libs/mqtt-gateway/native', f));
