@@ -7,23 +7,10 @@ import * as assert from 'uvu/assert';
 import { x25519 as nobleX25519 } from '@noble/curves/ed25519.js';
 import { jsCrypto } from '../../src/crypto/node/js.ts';
 import { ladder, x25519 } from '../../src/crypto/x25519.ts';
-import { runEnvelopeSuite } from '../native/envelope-cases.ts';
+import { cryptoEnvelopeOps, runEnvelopeSuite } from '../native/envelope-cases.ts';
 import { rnd, toHex } from '../native/primitive-cases.ts';
 
-const latin1 = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'latin1'));
-// inputs as bytes and as byte strings in turn: the calls take either
-let asString = false;
-const either = (b: Uint8Array): Uint8Array => ((asString = !asString) ? (Buffer.from(b).toString('latin1') as unknown as Uint8Array) : b);
-
-runEnvelopeSuite('js: envelope calls', {
-  envelopeSeal: async (k, d, a, p) => jsCrypto.envelopeSeal(either(k), d, either(a), either(p)),
-  envelopeOpen: async (k, d, a, b) => {
-    const r = jsCrypto.envelopeOpen(either(k), d, either(a), b);
-    return typeof r === 'string' ? latin1(r) : r;
-  },
-  hmacHex: async (k, d) => jsCrypto.hmacHex(either(k), either(d)),
-  hmacVerify: async (k, d, m) => jsCrypto.hmacVerify(either(k), either(d), m),
-});
+runEnvelopeSuite('js: envelope calls', cryptoEnvelopeOps(jsCrypto));
 
 test('the ladder, one step at a time: 255 ladder steps and 32 of inversion, then the answer', () => {
   const k = rnd(32);

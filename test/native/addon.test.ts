@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { nativeCrypto as c } from '../../src/crypto/node/native.ts';
 import { runPrimitiveSuite, hex, rnd, toHex } from './primitive-cases.ts';
-import { runEnvelopeSuite } from './envelope-cases.ts';
+import { cryptoEnvelopeOps, runEnvelopeSuite } from './envelope-cases.ts';
 
 runPrimitiveSuite('addon', {
   x25519: async (k, u) => c.x25519(k, u),
@@ -18,21 +18,7 @@ runPrimitiveSuite('addon', {
   aeadOpen: async (k, n, a, s) => c.aeadOpen(k, n, a, s),
 });
 
-const latin1 = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'latin1'));
-
-// Inputs both as bytes and as byte strings, alternately: the addon takes either.
-let asString = false;
-const either = (b: Uint8Array): Uint8Array => ((asString = !asString) ? (Buffer.from(b).toString('latin1') as unknown as Uint8Array) : b);
-
-runEnvelopeSuite('addon: envelope calls', {
-  envelopeSeal: async (k, d, a, p) => c.envelopeSeal(either(k), d, either(a), either(p)),
-  envelopeOpen: async (k, d, a, b) => {
-    const r = c.envelopeOpen(either(k), d, either(a), b);
-    return typeof r === 'string' ? latin1(r) : r;
-  },
-  hmacHex: async (k, d) => c.hmacHex(either(k), either(d)),
-  hmacVerify: async (k, d, m) => c.hmacVerify(either(k), either(d), m),
-});
+runEnvelopeSuite('addon: envelope calls', cryptoEnvelopeOps(c));
 
 const ARITY: Record<string, number> = {
   x25519: 2,

@@ -28,6 +28,24 @@ export interface EnvelopeOps {
   hmacVerify(key: Uint8Array, data: Uint8Array, mac: string): Promise<boolean>;
 }
 
+/**
+ * The EnvelopeOps of an in-process Crypto (the addon, the JS module). Its calls
+ * take bytes or byte strings: inputs go in as one and the other in turn.
+ */
+export function cryptoEnvelopeOps(c: Pick<typeof jsCrypto, 'envelopeSeal' | 'envelopeOpen' | 'hmacHex' | 'hmacVerify'>): EnvelopeOps {
+  let asString = false;
+  const either = (b: Uint8Array): Uint8Array => ((asString = !asString) ? (Buffer.from(b).toString('latin1') as unknown as Uint8Array) : b);
+  return {
+    envelopeSeal: async (k, d, a, p) => c.envelopeSeal(either(k), d, either(a), either(p)),
+    envelopeOpen: async (k, d, a, b) => {
+      const r = c.envelopeOpen(either(k), d, either(a), b);
+      return typeof r === 'string' ? Uint8Array.from(Buffer.from(r, 'latin1')) : r;
+    },
+    hmacHex: async (k, d) => c.hmacHex(either(k), either(d)),
+    hmacVerify: async (k, d, m) => c.hmacVerify(either(k), either(d), m),
+  };
+}
+
 const P = JSON.parse(readFileSync(new URL('../fixtures/protocol-vectors.json', import.meta.url), 'utf8')).protocol;
 
 const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
