@@ -99,8 +99,9 @@ async function main(): Promise<number> {
   result.duration_s = round((nowMs() - started) / 1000);
   result.machine.load_end = round(loadavg()[0], 2);
   const files = writeResults(result, args.out);
-  if (args.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-  else process.stdout.write([...lines, ...formatSummary(result, files)].join('\n') + '\n');
+  const text = args.json ? JSON.stringify(result, null, 2) + '\n' : [...lines, ...formatSummary(result, files)].join('\n') + '\n';
+  // written out before process.exit: a pipe may still hold the tail of a large report
+  await new Promise<void>((resolve) => process.stdout.write(text, () => resolve()));
   return result.sections.some((s) => s.status === 'error') ? 1 : 0;
 }
 
