@@ -76,7 +76,7 @@ test('npm start: URL and password printed, three sensors listed, SIGINT ends eve
     const password = /demo: admin password (\S+)/.exec(out)![1];
     assert.is(url, `http://127.0.0.1:${httpPort}/`);
     assert.ok(password.length >= 12, 'a generated password of some strength');
-    assert.match(out, /demo: greenhouse holds the PSK "[0-9a-f]+"/);
+    assert.match(out, /demo: greenhouse holds the PSK "[0-9a-f]{4}(-[0-9a-f]{4}){7}"/);
 
     const admin = await adminLogin(url.replace(/\/$/, ''), password);
     const devices = await waitFor(async () => {

@@ -17,6 +17,7 @@ import { buildHost, VARIANTS, type Variant } from '../espruino/build';
 import { Interpreter } from '../espruino/interpreter';
 import { provision } from '../emulate/config';
 import { readFlags } from '../flags';
+import { generatePsk } from '../../src/gateway/admin/psk-strength';
 import { freePort } from '../ports';
 import { createFleet, Fleet } from '../sim/fleet';
 import { Broker, startBroker } from './broker';
@@ -85,7 +86,8 @@ function say(line: string): void {
 function demoPsk(dir: string | undefined): string {
   const file = dir && join(dir, 'demo-psk.txt');
   if (file && existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const psk = randomBytes(6).toString('hex');
+  // a strong one, in the form the dashboard proposes: the weak-PSK warning is for real mistakes
+  const psk = generatePsk(randomBytes(16));
   if (file) writeFileSync(file, psk + '\n', { mode: 0o600 });
   return psk;
 }
