@@ -7,24 +7,18 @@
 // interpreter, and its x86 instruction count per call is taken with
 // callgrind: the stage N and 2N times, subtracted, so start-up and fixtures cancel.
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { rollup } from 'rollup';
-import typescript from '@rollup/plugin-typescript';
-import terser from '@rollup/plugin-terser';
 import type { RunContext } from '../main';
 import { ROOT } from '../paths';
 import { Figure, SectionOutput, SectionSkipped, Skip, TargetRow, target } from '../results';
 import { round } from '../measure';
 import { hostBuild, type Variant } from '../../espruino/build.ts';
 import { Interpreter, writeStorage } from '../../espruino/interpreter.ts';
-// @ts-expect-error: a JavaScript module without types
-import { checkImage } from '../../image-check/index.mjs';
-// @ts-expect-error: a JavaScript module without types
-import { IMAGE_TERSER, imageTreeshake } from '../../image-build/index.mjs';
+import { bundleProgram } from '../../espruino/bundle.ts';
 
 const PROGRAM = fileURLToPath(new URL('../stages/program.ts', import.meta.url));
 const CRYPTO_MODULE = join(ROOT, 'dist/gwcrypto-js.js');
@@ -59,34 +53,9 @@ const CALL_MS_TARGET = 3;
 
 const run = promisify(execFile);
 
-async function bundle(): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-stages-'));
-  const tsconfig = join(dir, 'tsconfig.json');
-  writeFileSync(tsconfig, JSON.stringify({ extends: join(ROOT, 'tsconfig.json'), include: [join(ROOT, 'src/espruino.d.ts'), PROGRAM] }));
-  try {
-    const b = await rollup({
-      input: PROGRAM,
-      treeshake: imageTreeshake,
-      plugins: [
-        typescript({ tsconfig, noEmitOnError: true }),
-        terser(IMAGE_TERSER), // the images' terser options
-      ],
-      onwarn: (w) => {
-        throw new Error(`stages program build: ${w.message}`);
-      },
-    });
-    try {
-      const { output } = await b.generate({ format: 'iife', strict: false, generatedCode: 'es5' });
-      const code = output[0].code;
-      const problems = checkImage(code, 'stages.js') as { line: number; column: number; message: string }[];
-      if (problems.length) throw new Error(`stages program: ${problems.map((p) => `${p.line}:${p.column} ${p.message}`).join('; ')}`);
-      return code;
-    } finally {
-      await b.close();
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+/** The stages program, built as the images are (tools/espruino/bundle.ts). */
+function bundle(): Promise<string> {
+  return bundleProgram(PROGRAM);
 }
 
 interface StageTime {
