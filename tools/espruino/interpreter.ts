@@ -51,6 +51,7 @@ export class Interpreter {
   private child: ChildProcess | undefined;
   private text = '';
   private errHeld = ''; // stderr not yet in the output (flushErrors)
+  private errTimer: NodeJS.Timeout | undefined;
   private cursor = 0;
   private waiters = new Set<() => void>();
   private evalSeq = 0;
@@ -95,6 +96,7 @@ export class Interpreter {
 
   private powerOn(): void {
     this.errHeld = '';
+    clearTimeout(this.errTimer);
     const build = hostBuild(this.variant);
     const portmap = [...this.ports].map(([d, h]) => `${d}=${h}`).join(',');
     const args = this.opts.file ? [this.opts.file] : [];
@@ -114,12 +116,12 @@ export class Interpreter {
     child.stderr!.on('data', (d: Buffer) => {
       this.errHeld += d.toString('latin1');
       this.flushErrors(false);
-      if (this.errHeld) setTimeout(() => this.flushErrors(true), 100);
     });
     child.stdin!.on('error', () => undefined);
     child.on('exit', (code, signal) => {
       live.delete(child);
       if (this.child !== child) return;
+      this.flushErrors(true);
       this.exitCode = code ?? (signal ? 128 : 0);
       for (const w of this.exitWaiters.splice(0)) w();
       for (const w of [...this.waiters]) w();
@@ -130,12 +132,19 @@ export class Interpreter {
    * The launcher's own lines ("espruino: Interactive mode.", the shim's
    * "portmap: …") come on stderr, a pipe of their own: they join the output
    * whole and between console lines, so they never split a line the board
-   * printed (the console may be mid-line when they arrive; then they wait for
-   * its end, at most 100 ms).
+   * printed: when the console is mid-line they wait for its end, or for the
+   * console to stay quiet for half a second (a prompt never ends its line; a
+   * loaded machine can pause a long line for more than 100 ms).
    */
   private flushErrors(force: boolean): void {
+    clearTimeout(this.errTimer);
+    this.errTimer = undefined;
     const end = this.errHeld.lastIndexOf('\n') + 1;
-    if (!end || (!force && this.text && !this.text.endsWith('\n'))) return;
+    if (!end) return;
+    if (!force && this.text && !this.text.endsWith('\n')) {
+      this.errTimer = setTimeout(() => this.flushErrors(true), 500);
+      return;
+    }
     const lines = this.errHeld.slice(0, end);
     this.errHeld = this.errHeld.slice(end);
     this.received(lines);
